@@ -1,0 +1,39 @@
+using System.Net;
+
+namespace Monokube.ApiServer.Hosting;
+
+public sealed class ApiServerOptions
+{
+    /// <summary>The address to listen on (kube-apiserver's --bind-address).</summary>
+    public IPAddress BindAddress { get; init; } = IPAddress.Any;
+
+    /// <summary>The port to listen on (kube-apiserver's --secure-port); 0 picks a free one.</summary>
+    public int Port { get; init; } = 6443;
+
+    /// <summary>Serve plain HTTP instead of HTTPS; only allowed on a loopback address.</summary>
+    public bool InsecureHttp { get; init; }
+
+    /// <summary>The largest request body accepted (kube-apiserver: 3 MiB); larger ones get 413.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 3 * 1024 * 1024;
+
+    /// <summary>How long in-flight requests may take to finish when the server stops.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"port {Port} is out of range");
+        }
+
+        if (!InsecureHttp)
+        {
+            throw new NotSupportedException("HTTPS serving is not implemented yet; use --insecure-http to serve plain HTTP on a loopback address");
+        }
+
+        if (InsecureHttp && !IPAddress.IsLoopback(BindAddress))
+        {
+            throw new ArgumentException($"plain HTTP is only served on a loopback address, not {BindAddress}");
+        }
+    }
+}
