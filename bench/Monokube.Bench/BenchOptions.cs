@@ -1,0 +1,41 @@
+using System.Globalization;
+
+namespace Monokube.Bench;
+
+internal sealed record BenchOptions(IReadOnlyList<string> Scenarios, double Seconds, int Runs, int Concurrency, string? EtcdServers)
+{
+    private static readonly string[] AllScenarios = ["storage"];
+
+    public static BenchOptions? Parse(string[] args)
+    {
+        var scenarios = new List<string>();
+        double seconds = 2;
+        int runs = 3, concurrency = 8;
+        string? etcd = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--seconds" when i + 1 < args.Length:
+                    seconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--runs" when i + 1 < args.Length:
+                    runs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--concurrency" when i + 1 < args.Length:
+                    concurrency = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--etcd-servers" when i + 1 < args.Length:
+                    etcd = args[++i];
+                    break;
+                case var s when AllScenarios.Contains(s):
+                    scenarios.Add(s);
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return new BenchOptions(scenarios.Count == 0 ? AllScenarios : scenarios, seconds, runs, concurrency, etcd);
+    }
+}
