@@ -19,6 +19,7 @@ internal sealed partial class EtcdWatch : IStoreWatch
     private readonly string _prefix;
     private readonly Channel<StoreEvent> _channel = Channel.CreateUnbounded<StoreEvent>();
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private AsyncDuplexStreamingCall<WatchRequest, WatchResponse>? _call;
     private Task? _pump;
     private long _lastRevision;
@@ -31,6 +32,35 @@ internal sealed partial class EtcdWatch : IStoreWatch
     }
 
     public ChannelReader<StoreEvent> Events => _channel.Reader;
+
+    /// <summary>etcd answers a progress request, after the events it has sent, with the watch's current revision.</summary>
+    public void RequestProgress()
+    {
+        var call = _call;
+        if (call is null)
+        {
+            return;
+        }
+
+        _ = SendProgressRequestAsync(call);
+    }
+
+    private async Task SendProgressRequestAsync(AsyncDuplexStreamingCall<WatchRequest, WatchResponse> call)
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            await call.RequestStream.WriteAsync(new WatchRequest { ProgressRequest = new WatchProgressRequest() });
+        }
+        catch (Exception e) when (e is RpcException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The stream is being replaced; the reconnect logic takes care of it and a later request will go through.
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -162,7 +192,7 @@ internal sealed partial class EtcdWatch : IStoreWatch
 
         if (response.Events.Count == 0)
         {
-            if (!response.Created && response.Header.Revision > _lastRevision)
+            if (!response.Created && response.Header.Revision >= _lastRevision)
             {
                 _lastRevision = response.Header.Revision;
                 _channel.Writer.TryWrite(StoreEvent.Progress(_lastRevision));

@@ -34,6 +34,18 @@ public sealed partial class MemoryObjectStore
         }
     }
 
+    // Under the lock no write is half-delivered, so every event up to the current revision is already queued.
+    internal void SendProgress(MemoryWatch watch)
+    {
+        lock (_gate)
+        {
+            if (_watches.Contains(watch))
+            {
+                watch.TryWrite(StoreEvent.Progress(Math.Max(_revision, watch.AfterRevision)));
+            }
+        }
+    }
+
     internal void RemoveWatch(MemoryWatch watch)
     {
         lock (_gate)

@@ -25,6 +25,8 @@ internal sealed class MemoryWatch : IStoreWatch
 
     public bool TryWrite(StoreEvent e) => _channel.Writer.TryWrite(e);
 
+    public void RequestProgress() => _store.SendProgress(this);
+
     public void Complete() => _channel.Writer.TryComplete();
 
     public ValueTask DisposeAsync()
