@@ -25,7 +25,7 @@ public sealed class ServeTests
         }
 
         var verbose = await Http.GetStringAsync(server.Url + "/readyz?verbose", Token);
-        Assert.Equal("[+]ping ok\n[+]log ok\n[+]shutdown ok\nreadyz check passed\n", verbose);
+        Assert.Equal("[+]ping ok\n[+]log ok\n[+]shutdown ok\n[+]poststarthook/start-system-namespaces-controller ok\nreadyz check passed\n", verbose);
         Assert.DoesNotContain("shutdown", await Http.GetStringAsync(server.Url + "/livez?verbose", Token), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync(server.Url + "/healthz/nope", Token)).StatusCode);
 

@@ -26,6 +26,7 @@ public sealed class Status
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public StatusDetails? Details { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int Code { get; init; }
 
     public static Status NotFoundPath() => new()

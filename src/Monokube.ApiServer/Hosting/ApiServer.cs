@@ -8,6 +8,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Monokube.ApiServer.Api;
+using Monokube.ApiServer.Discovery;
+using Monokube.ApiServer.Handlers;
+using Monokube.ApiServer.Registry;
 using Monokube.ApiServer.Health;
 using Monokube.Storage;
 
@@ -46,11 +49,29 @@ public sealed class ApiServer : IAsyncDisposable
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(CreateHealthChecks(store));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(ResourceRegistry.CreateBuiltin());
+        builder.Services.AddSingleton<ApiContext>();
+        builder.Services.AddSingleton<DiscoveryHandler>();
+        builder.Services.AddSingleton<ResourceHandler>();
+        builder.Services.AddSingleton<ApiDispatcher>();
+        builder.Services.AddSingleton<OpenApi.OpenApiHandler>();
 
         var app = builder.Build();
         app.UseRouting();
         app.MapHealthEndpoints();
         app.MapGet("/version", context => context.Response.WriteAsJsonAsync(KubernetesVersion.Info, ApiJsonContext.Relaxed.VersionInfo));
+
+        var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
+        foreach (var pattern in new[] { "/api", "/api/{**rest}", "/apis", "/apis/{**rest}" })
+        {
+            app.Map(pattern, dispatcher.HandleAsync);
+        }
+
+        var openApi = app.Services.GetRequiredService<OpenApi.OpenApiHandler>();
+        app.MapGet("/openapi/v3", context => Guard(context, openApi.IndexAsync));
+        app.MapGet("/openapi/v3/{**path}", context => Guard(context, openApi.GroupVersionAsync));
+        app.MapGet("/openapi/v2", context => Guard(context, openApi.V2Async));
 
         // Anything not served is a Kubernetes Status, as kube-apiserver answers unknown paths, never an empty 404.
         app.MapFallback(context => StatusWriter.WriteAsync(context, Status.NotFoundPath()));
@@ -60,6 +81,36 @@ public sealed class ApiServer : IAsyncDisposable
             "shutdown", _ => ValueTask.FromResult(stopping.IsCancellationRequested ? "the server is shutting down" : null), ReadinessOnly: true));
 
         await app.StartAsync(cancellationToken);
+
+        // As kube-apiserver's system-namespaces post-start hook: ready once default, kube-system, kube-public and
+        // kube-node-lease exist; retried in the background while the store is unreachable.
+        var namespacesReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registry = app.Services.GetRequiredService<ResourceRegistry>();
+        _ = Task.Run(async () =>
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    await SystemNamespaces.EnsureAsync(store, registry, TimeProvider.System, stopping);
+                    namespacesReady.TrySetResult();
+                    return;
+                }
+                catch (StoreUnavailableException)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }, CancellationToken.None);
+        app.Services.GetRequiredService<HealthCheckRegistry>().Add(new HealthCheck(
+            "poststarthook/start-system-namespaces-controller",
+            _ => ValueTask.FromResult(namespacesReady.Task.IsCompleted ? null : "the system namespaces are not created yet"),
+            ReadinessOnly: true));
+        await Task.WhenAny(namespacesReady.Task, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken));
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
         var host = options.BindAddress.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : options.BindAddress.ToString();
@@ -76,6 +127,28 @@ public sealed class ApiServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    // Handlers outside the API dispatcher still answer every failure with a Status.
+    private static async Task Guard(HttpContext context, Func<HttpContext, Task> handler)
+    {
+        try
+        {
+            await handler(context);
+        }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            await StatusWriter.WriteAsync(context, e.Status);
+        }
+        catch (NotSupportedException e) when (!context.Response.HasStarted)
+        {
+            await StatusWriter.WriteAsync(context, Statuses.NotAcceptable(e.Message));
+        }
+        catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Monokube.Api").LogError(e, "{Path} failed", context.Request.Path);
+            await StatusWriter.WriteAsync(context, Statuses.InternalError("the server could not handle the request; see its log"));
+        }
     }
 
     private static HealthCheckRegistry CreateHealthChecks(IObjectStore store)

@@ -16,6 +16,8 @@ public sealed class ApiServerOptions
     /// <summary>The largest request body accepted (kube-apiserver: 3 MiB); larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 3 * 1024 * 1024;
 
+    public WatchOptions Watch { get; init; } = new();
+
     /// <summary>How long in-flight requests may take to finish when the server stops.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -1,7 +1,7 @@
-namespace Monokube.Commands;
+namespace Monokube.ApiServer.Hosting;
 
 /// <summary>Writes kubeconfig files that kubectl and the official clients read.</summary>
-internal static class Kubeconfig
+public static class Kubeconfig
 {
     /// <summary>A kubeconfig for a plain-HTTP server: no credentials, since such a server authenticates nobody.</summary>
     public static async Task WriteInsecureAsync(string path, Uri server, CancellationToken cancellationToken)

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+using Monokube.ApiServer.Hosting;
+using Monokube.ApiServer.Registry;
+using Monokube.Storage;
+
+namespace Monokube.ApiServer.Handlers;
+
+/// <summary>What every handler works with: the registry, the store, the clock and the server's options.</summary>
+public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, TimeProvider time, ApiServerOptions options, ILoggerFactory loggerFactory)
+{
+    public ResourceRegistry Registry { get; } = registry;
+
+    public IObjectStore Store { get; } = store;
+
+    public TimeProvider Time { get; } = time;
+
+    public ApiServerOptions Options { get; } = options;
+
+    public StrategyContext Strategy { get; } = new(time);
+
+    public ILogger Logger { get; } = loggerFactory.CreateLogger("Monokube.Api");
+}

@@ -1,0 +1,172 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Monokube.ApiServer.Registry;
+using Monokube.ApiServer.Serialization;
+using Monokube.ApiServer.Tables;
+
+namespace Monokube.ApiServer.Handlers;
+
+/// <summary>Writes objects and lists in the format the client negotiated: JSON, YAML, Table or partial metadata.</summary>
+public static class ObjectWriter
+{
+    public static async Task WriteObjectAsync(HttpContext context, ApiContext api, ResourceDefinition resource, byte[] json, int statusCode = StatusCodes.Status200OK)
+    {
+        var format = OutputNegotiation.Negotiate(context.Request.Headers.Accept, isList: false);
+        context.Response.StatusCode = statusCode;
+        switch (format.Kind)
+        {
+            case OutputKind.Json:
+                await WriteBytesAsync(context, "application/json", json);
+                return;
+            case OutputKind.Yaml:
+                await WriteBytesAsync(context, "application/yaml", Encoding.UTF8.GetBytes(YamlOutput.ToYaml(Parse(json))));
+                return;
+            case OutputKind.PartialObjectMetadata:
+                await WriteBytesAsync(context, "application/json", Write(w => TableWriter.WritePartialObjectMetadata(w, Parse(json), format.MetaApiVersion)));
+                return;
+            default:
+                var obj = Parse(json);
+                var rv = obj["metadata"]?["resourceVersion"]?.ToString();
+                await WriteBytesAsync(context, "application/json", WriteTable(api, resource, [obj], format, context.Request.Query["includeObject"].ToString(), rv, null, null, includeColumns: true));
+                return;
+        }
+    }
+
+    public static async Task WriteListAsync(HttpContext context, ApiContext api, ResourceDefinition resource, IReadOnlyList<byte[]> items, ListMetadata meta, OutputFormat format, string includeObject)
+    {
+        var rv = meta.ResourceVersion.ToString(CultureInfo.InvariantCulture);
+        switch (format.Kind)
+        {
+            case OutputKind.Table:
+                await WriteBytesAsync(context, "application/json", WriteTable(api, resource, items.Select(Parse).ToList(), format, includeObject, rv, meta.Continue, meta.RemainingItemCount, includeColumns: true));
+                return;
+            case OutputKind.PartialObjectMetadataList:
+                await WriteBytesAsync(context, "application/json", Write(w =>
+                {
+                    w.WriteString("kind", "PartialObjectMetadataList");
+                    w.WriteString("apiVersion", format.MetaApiVersion);
+                    WriteListMeta(w, rv, meta);
+                    w.WriteStartArray("items");
+                    foreach (var item in items)
+                    {
+                        TableWriter.WritePartialObjectMetadata(w, Parse(item), format.MetaApiVersion);
+                    }
+
+                    w.WriteEndArray();
+                }, wrap: true));
+                return;
+        }
+
+        var body = Write(w =>
+        {
+            w.WriteString("kind", resource.ListKind);
+            w.WriteString("apiVersion", resource.ApiVersion);
+            WriteListMeta(w, rv, meta);
+            w.WriteStartArray("items");
+            foreach (var item in items)
+            {
+                w.WriteRawValue(item, skipInputValidation: true);
+            }
+
+            w.WriteEndArray();
+        }, wrap: true);
+
+        if (format.Kind == OutputKind.Yaml)
+        {
+            await WriteBytesAsync(context, "application/yaml", Encoding.UTF8.GetBytes(YamlOutput.ToYaml(Parse(body))));
+            return;
+        }
+
+        await WriteBytesAsync(context, "application/json", body);
+    }
+
+    public static byte[] WriteTable(ApiContext api, ResourceDefinition resource, IReadOnlyList<JsonObject> objects, OutputFormat format, string includeObject, string? rv, string? continueToken, long? remaining, bool includeColumns)
+    {
+        var columns = TableWriter.ColumnsFor(resource);
+        var now = api.Time.GetUtcNow();
+        return Write(w =>
+        {
+            w.WriteString("kind", "Table");
+            w.WriteString("apiVersion", format.MetaApiVersion);
+            w.WriteStartObject("metadata");
+            if (rv is not null)
+            {
+                w.WriteString("resourceVersion", rv);
+            }
+
+            if (continueToken is not null)
+            {
+                w.WriteString("continue", continueToken);
+            }
+
+            if (remaining is > 0)
+            {
+                w.WriteNumber("remainingItemCount", remaining.Value);
+            }
+
+            w.WriteEndObject();
+            if (includeColumns)
+            {
+                TableWriter.WriteColumnDefinitions(w, columns);
+            }
+
+            w.WriteStartArray("rows");
+            foreach (var obj in objects)
+            {
+                TableWriter.WriteRow(w, columns, obj, now, includeObject.Length == 0 ? "Metadata" : includeObject, format.MetaApiVersion);
+            }
+
+            w.WriteEndArray();
+        }, wrap: true);
+    }
+
+    public static async Task WriteBytesAsync(HttpContext context, string contentType, byte[] body)
+    {
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = body.Length;
+        await context.Response.Body.WriteAsync(body, context.RequestAborted);
+    }
+
+    public static JsonObject Parse(byte[] json) => JsonBodyParser.Parse(json) as JsonObject ?? [];
+
+    private static void WriteListMeta(Utf8JsonWriter w, string rv, ListMetadata meta)
+    {
+        w.WriteStartObject("metadata");
+        w.WriteString("resourceVersion", rv);
+        if (meta.Continue is not null)
+        {
+            w.WriteString("continue", meta.Continue);
+        }
+
+        if (meta.RemainingItemCount is > 0)
+        {
+            w.WriteNumber("remainingItemCount", meta.RemainingItemCount.Value);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static byte[] Write(Action<Utf8JsonWriter> body, bool wrap = false)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var w = new Utf8JsonWriter(buffer, JsonOutput.WriterOptions))
+        {
+            if (wrap)
+            {
+                w.WriteStartObject();
+            }
+
+            body(w);
+            if (wrap)
+            {
+                w.WriteEndObject();
+            }
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,107 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Monokube.ApiServer.Api;
+using Monokube.ApiServer.Serialization;
+using YamlDotNet.Core;
+
+namespace Monokube.ApiServer.Handlers;
+
+/// <summary>Reads a request body as one JSON object, from JSON or YAML, with every failure a Status.</summary>
+public static class RequestBody
+{
+    public const string ProtobufMediaType = "application/vnd.kubernetes.protobuf";
+
+    public static async Task<byte[]> ReadBytesAsync(HttpContext context)
+    {
+        try
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            return buffer.ToArray();
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new ApiException(Statuses.RequestEntityTooLarge("the request body is larger than the server accepts (3 MiB)"));
+        }
+    }
+
+    /// <summary>The media type of the body; protobuf and unknown types are refused with 415.</summary>
+    public static MediaType ContentType(HttpContext context, IReadOnlyCollection<string> accepted)
+    {
+        var header = context.Request.ContentType;
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            throw new ApiException(Statuses.UnsupportedMediaType($"the body of the request was in an unknown format - accepted media types include: {string.Join(", ", accepted)}"));
+        }
+
+        var type = MediaType.Parse(header);
+        if (type.Type == ProtobufMediaType)
+        {
+            throw new ApiException(Statuses.UnsupportedMediaType(
+                "monokube does not accept protobuf request bodies; configure the client to send JSON (kubelet: contentType: application/json in its KubeletConfiguration; kube-controller-manager and kube-scheduler: --kube-api-content-type=application/json)"));
+        }
+
+        if (!accepted.Contains(type.Type))
+        {
+            throw new ApiException(Statuses.UnsupportedMediaType($"the body of the request was in an unknown format - accepted media types include: {string.Join(", ", accepted)}"));
+        }
+
+        return type;
+    }
+
+    /// <summary>Reads an object body (POST/PUT) in JSON or YAML.</summary>
+    public static async Task<(JsonObject Object, List<string> Duplicates)> ReadObjectAsync(HttpContext context)
+    {
+        var type = ContentType(context, ["application/json", "application/yaml", ProtobufMediaType]);
+        var bytes = await ReadBytesAsync(context);
+        var duplicates = new List<string>();
+        var node = type.Type == "application/yaml" ? ParseYaml(bytes) : ParseJson(bytes, duplicates);
+        if (node is not JsonObject obj)
+        {
+            throw new ApiException(Statuses.BadRequest($"the request body must be a JSON object, not {Describe(node)}"));
+        }
+
+        return (obj, duplicates);
+    }
+
+    public static JsonNode? ParseJson(byte[] bytes, List<string>? duplicates)
+    {
+        if (bytes.Length == 0)
+        {
+            throw new ApiException(Statuses.BadRequest("the request body is empty; it must be a JSON object"));
+        }
+
+        try
+        {
+            return JsonBodyParser.Parse(bytes, duplicates);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ApiException(Statuses.BadRequest("the request body is not valid JSON: " + e.Message));
+        }
+    }
+
+    public static JsonNode? ParseYaml(byte[] bytes)
+    {
+        try
+        {
+            return YamlBodyParser.Parse(Encoding.UTF8.GetString(bytes));
+        }
+        catch (YamlException e)
+        {
+            throw new ApiException(Statuses.BadRequest("the request body is not valid YAML: " + e.Message));
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ApiException(Statuses.BadRequest("the request body is not valid UTF-8"));
+        }
+    }
+
+    private static string Describe(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonArray => "an array",
+        _ => "a " + node.GetValueKind().ToString().ToLowerInvariant(),
+    };
+}

@@ -1,0 +1,308 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Monokube.ApiServer.Api;
+using Monokube.ApiServer.Objects;
+using Monokube.ApiServer.Registry;
+using Monokube.ApiServer.Serialization;
+using Monokube.ApiServer.Tables;
+using Monokube.Storage;
+
+namespace Monokube.ApiServer.Handlers;
+
+public sealed partial class ResourceHandler
+{
+    /// <summary>
+    /// A watch: newline-delimited {"type","object"} events. resourceVersion unset or "0" first sends the current
+    /// state as ADDED, N sends the changes after N (a compacted N ends with a 410 ERROR event). Selectors apply,
+    /// with objects entering or leaving them arriving as ADDED or DELETED. BOOKMARKs when asked for, and the watch
+    /// ends after timeoutSeconds or the server's cap.
+    /// </summary>
+    private async Task WatchAsync(HttpContext context, ResourceDefinition resource, string? ns, string? name)
+    {
+        var query = ListQuery.Parse(context.Request.Query, resource, watch: true);
+        if (name is not null)
+        {
+            throw new ApiException(Statuses.MethodNotAllowed("watching a single object by name in the path is not supported; use fieldSelector=metadata.name=<name>"));
+        }
+
+        var format = OutputNegotiation.Negotiate(context.Request.Headers.Accept, isList: true);
+        if (format.Kind is OutputKind.Yaml or OutputKind.PartialObjectMetadataList)
+        {
+            format = format.Kind == OutputKind.PartialObjectMetadataList ? new OutputFormat(OutputKind.PartialObjectMetadata, format.MetaVersion) : OutputFormat.Json;
+        }
+
+        var aborted = context.RequestAborted;
+        var prefix = resource.CollectionPrefix(ns);
+        var initial = new List<StoredObject>();
+        long after;
+        var rv = query.ResourceVersion;
+        var sendInitial = query.SendInitialEvents ?? rv is null or "0";
+        if (sendInitial)
+        {
+            var list = await api.Store.ListAsync(new ListRequest(prefix), aborted);
+            initial.AddRange(list.Items);
+            after = list.Revision;
+        }
+        else
+        {
+            after = long.Parse(rv!, CultureInfo.InvariantCulture);
+        }
+
+        var started = await api.Store.WatchAsync(prefix, after, aborted);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = format.Kind == OutputKind.Table ? "application/json;as=Table;v=" + format.MetaVersion + ";g=meta.k8s.io" : "application/json";
+        context.Response.Headers.CacheControl = "no-cache, private";
+        await context.Response.StartAsync(aborted);
+
+        var output = new WatchOutput(context, api, resource, format, query.IncludeObject);
+        if (!started.IsOk)
+        {
+            await output.WriteErrorAsync(Statuses.Expired($"too old resource version: {after} ({await api.Store.GetCurrentRevisionAsync(aborted)})"));
+            return;
+        }
+
+        await using var watch = started.Watch!;
+        foreach (var stored in initial)
+        {
+            var obj = Decode(stored);
+            if (Matches(resource, obj, query))
+            {
+                output.Add("ADDED", obj);
+            }
+        }
+
+        if (query.SendInitialEvents == true)
+        {
+            output.AddBookmark(after, initialEventsEnd: true);
+        }
+
+        await output.FlushAsync();
+
+        var timeout = query.TimeoutSeconds is { } seconds
+            ? TimeSpan.FromSeconds(Math.Min(seconds, api.Options.Watch.MinRequestTimeout.TotalSeconds * 2))
+            : api.Options.Watch.MinRequestTimeout * (1 + Random.Shared.NextDouble());
+        var endAt = api.Time.GetUtcNow() + timeout;
+        var nextBookmark = api.Time.GetUtcNow() + api.Options.Watch.BookmarkInterval;
+        var lastRevision = after;
+        var wantBookmark = false;
+
+        try
+        {
+            while (!aborted.IsCancellationRequested)
+            {
+                var now = api.Time.GetUtcNow();
+                if (now >= endAt)
+                {
+                    break;
+                }
+
+                if (query.AllowWatchBookmarks && now >= nextBookmark)
+                {
+                    watch.RequestProgress();
+                    wantBookmark = true;
+                    nextBookmark = now + api.Options.Watch.BookmarkInterval;
+                }
+
+                var wake = query.AllowWatchBookmarks && nextBookmark < endAt ? nextBookmark : endAt;
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                var ready = watch.Events.WaitToReadAsync(wait.Token).AsTask();
+                var delay = Task.Delay(wake - now, api.Time, wait.Token);
+                var first = await Task.WhenAny(ready, delay);
+                await wait.CancelAsync();
+                if (first == delay)
+                {
+                    continue;
+                }
+
+                if (!await ready)
+                {
+                    break;
+                }
+
+                while (watch.Events.TryRead(out var e))
+                {
+                    switch (e.Type)
+                    {
+                        case StoreEventType.Progress:
+                            lastRevision = Math.Max(lastRevision, e.Revision);
+                            if (wantBookmark)
+                            {
+                                output.AddBookmark(lastRevision, initialEventsEnd: false);
+                                wantBookmark = false;
+                            }
+
+                            break;
+                        case StoreEventType.Expired:
+                            await output.FlushAsync();
+                            await output.WriteErrorAsync(Statuses.Expired("too old resource version: " + lastRevision + " (" + e.Revision + ")"));
+                            return;
+                        default:
+                            lastRevision = e.Revision;
+                            AddChange(output, resource, query, e);
+                            break;
+                    }
+                }
+
+                await output.FlushAsync();
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+        }
+        catch (IOException) when (aborted.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static void AddChange(WatchOutput output, ResourceDefinition resource, ListQuery query, StoreEvent e)
+    {
+        var revision = e.Revision.ToString(CultureInfo.InvariantCulture);
+        JsonObject? Current()
+        {
+            if (e.Value is null)
+            {
+                return null;
+            }
+
+            var obj = ObjectWriter.Parse(e.Value);
+            new ObjectMeta(obj).ResourceVersion = revision;
+            return obj;
+        }
+
+        JsonObject? Previous()
+        {
+            if (e.PrevValue is null)
+            {
+                return null;
+            }
+
+            var obj = ObjectWriter.Parse(e.PrevValue);
+            new ObjectMeta(obj).ResourceVersion = revision;
+            return obj;
+        }
+
+        switch (e.Type)
+        {
+            case StoreEventType.Created:
+                if (Current() is { } created && Matches(resource, created, query))
+                {
+                    output.Add("ADDED", created);
+                }
+
+                break;
+            case StoreEventType.Deleted:
+                if (Current() is { } deleted && Matches(resource, deleted, query))
+                {
+                    output.Add("DELETED", deleted);
+                }
+
+                break;
+            case StoreEventType.Modified:
+                var now = Current()!;
+                var nowMatches = Matches(resource, now, query);
+                var filtered = !query.Labels.IsEmpty || !query.Fields.IsEmpty;
+                var before = filtered ? Previous() : null;
+                var beforeMatches = !filtered || (before is not null && Matches(resource, before, query));
+                if (nowMatches && beforeMatches)
+                {
+                    output.Add("MODIFIED", now);
+                }
+                else if (nowMatches)
+                {
+                    output.Add("ADDED", now);
+                }
+                else if (beforeMatches && before is not null)
+                {
+                    output.Add("DELETED", before);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Buffers watch events and writes them as lines; Table watches send column definitions once.</summary>
+    private sealed class WatchOutput(HttpContext context, ApiContext api, ResourceDefinition resource, OutputFormat format, string includeObject)
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+        private bool _columnsSent;
+
+        public void Add(string type, JsonObject obj)
+        {
+            using var w = new Utf8JsonWriter(_buffer, JsonOutput.WriterOptions);
+            w.WriteStartObject();
+            w.WriteString("type", type);
+            w.WritePropertyName("object");
+            switch (format.Kind)
+            {
+                case OutputKind.Table:
+                    var rv = obj["metadata"]?["resourceVersion"]?.ToString();
+                    w.WriteRawValue(ObjectWriter.WriteTable(api, resource, [obj], format, includeObject, rv, null, null, includeColumns: !_columnsSent), skipInputValidation: true);
+                    _columnsSent = true;
+                    break;
+                case OutputKind.PartialObjectMetadata:
+                    TableWriter.WritePartialObjectMetadata(w, obj, format.MetaApiVersion);
+                    break;
+                default:
+                    obj.WriteTo(w);
+                    break;
+            }
+
+            w.WriteEndObject();
+            w.Flush();
+            _buffer.Write("\n"u8);
+        }
+
+        public void AddBookmark(long revision, bool initialEventsEnd)
+        {
+            var obj = new JsonObject
+            {
+                ["kind"] = resource.Kind,
+                ["apiVersion"] = resource.ApiVersion,
+                ["metadata"] = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture) },
+            };
+            if (initialEventsEnd)
+            {
+                obj["metadata"]!["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" };
+            }
+
+            using var w = new Utf8JsonWriter(_buffer, JsonOutput.WriterOptions);
+            w.WriteStartObject();
+            w.WriteString("type", "BOOKMARK");
+            w.WritePropertyName("object");
+            obj.WriteTo(w);
+            w.WriteEndObject();
+            w.Flush();
+            _buffer.Write("\n"u8);
+        }
+
+        public async Task WriteErrorAsync(Status status)
+        {
+            using (var w = new Utf8JsonWriter(_buffer, JsonOutput.WriterOptions))
+            {
+                w.WriteStartObject();
+                w.WriteString("type", "ERROR");
+                w.WritePropertyName("object");
+                JsonSerializer.Serialize(w, status, ApiJsonContext.Relaxed.Status);
+                w.WriteEndObject();
+            }
+
+            _buffer.Write("\n"u8);
+            await FlushAsync();
+        }
+
+        public async Task FlushAsync()
+        {
+            if (_buffer.WrittenCount == 0)
+            {
+                return;
+            }
+
+            await context.Response.Body.WriteAsync(_buffer.WrittenMemory, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            _buffer.Clear();
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Monokube.ApiServer.Api;
+using Monokube.ApiServer.Objects;
+using Monokube.ApiServer.Registry;
+using Monokube.ApiServer.Requests;
+using Monokube.ApiServer.Serialization;
+using Monokube.ApiServer.Validation;
+using Monokube.Storage;
+
+namespace Monokube.ApiServer.Handlers;
+
+/// <summary>
+/// The REST verbs over every resource of the registry: one non-generic handler, driven by the resource's
+/// definition and strategy. Partial files hold the verb groups (read, watch, write, delete).
+/// </summary>
+public sealed partial class ResourceHandler(ApiContext api)
+{
+    private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+
+    public Task HandleAsync(HttpContext context, RequestInfo info, ResourceDefinition resource)
+    {
+        var ns = ResolveNamespace(info, resource);
+        if (info.Subresource is { } sub)
+        {
+            return HandleSubresourceAsync(context, info, resource, ns, sub);
+        }
+
+        if (!resource.Supports(info.Verb))
+        {
+            throw new ApiException(Statuses.MethodNotAllowed($"the server does not allow this method on the requested resource"));
+        }
+
+        return info.Verb switch
+        {
+            "get" => GetAsync(context, resource, ns, info.Name!),
+            "list" => ListAsync(context, resource, ns),
+            "watch" => WatchAsync(context, resource, ns, info.Name),
+            "create" => CreateAsync(context, resource, ns, info.Name),
+            "update" => UpdateAsync(context, resource, ns, info.Name!, UpdateKind.Main),
+            "patch" => PatchAsync(context, resource, ns, info.Name!, UpdateKind.Main),
+            "delete" => DeleteAsync(context, resource, ns, info.Name!),
+            "deletecollection" => DeleteCollectionAsync(context, resource, ns),
+            _ => throw new ApiException(Statuses.MethodNotAllowed($"the server does not allow this method on the requested resource")),
+        };
+    }
+
+    private Task HandleSubresourceAsync(HttpContext context, RequestInfo info, ResourceDefinition resource, string? ns, string sub)
+    {
+        var definition = resource.FindSubresource(sub);
+        if (definition is null || info.Name is null)
+        {
+            throw new ApiException(Status.NotFoundPath());
+        }
+
+        if (!definition.Verbs.Contains(info.Verb))
+        {
+            throw new ApiException(Statuses.MethodNotAllowed($"the server does not allow this method on the requested resource"));
+        }
+
+        var kind = sub switch
+        {
+            "status" => UpdateKind.Status,
+            "finalize" => UpdateKind.Finalize,
+            _ => (UpdateKind?)null,
+        };
+
+        if (kind is { } updateKind)
+        {
+            return info.Verb switch
+            {
+                "get" => GetAsync(context, resource, ns, info.Name),
+                "update" => UpdateAsync(context, resource, ns, info.Name, updateKind),
+                "patch" => PatchAsync(context, resource, ns, info.Name, updateKind),
+                _ => throw new ApiException(Statuses.MethodNotAllowed("the server does not allow this method on the requested resource")),
+            };
+        }
+
+        if (sub == "scale")
+        {
+            return ScaleAsync(context, resource, ns, info.Name, info.Verb);
+        }
+
+        throw new ApiException(Statuses.MethodNotAllowed($"the {resource.Plural}/{sub} subresource is not served by monokube yet"));
+    }
+
+    // A namespaced resource reached without a namespace lists across namespaces; a cluster-scoped resource reached
+    // inside a namespace path does not exist there.
+    private static string? ResolveNamespace(RequestInfo info, ResourceDefinition resource)
+    {
+        if (resource.Namespaced)
+        {
+            if (info.Namespace is null && info.Verb is not ("list" or "watch" or "deletecollection"))
+            {
+                throw new ApiException(Status.NotFoundPath());
+            }
+
+            if (info.Namespace is { } ns && NameValidation.CheckDnsLabel(ns).Count > 0)
+            {
+                throw new ApiException(Statuses.NotFound("", "namespaces", ns));
+            }
+
+            return info.Namespace;
+        }
+
+        if (info.Namespace is not null && resource.Plural != "namespaces")
+        {
+            throw new ApiException(Status.NotFoundPath());
+        }
+
+        return null;
+    }
+
+    private static bool IsDryRun(HttpContext context)
+    {
+        var values = context.Request.Query["dryRun"];
+        foreach (var value in values)
+        {
+            if (value != "All")
+            {
+                throw new ApiException(Statuses.BadRequest($"Invalid dryRun value \"{value}\": supported values: \"All\""));
+            }
+        }
+
+        return values.Count > 0;
+    }
+
+    private async Task<StoredObject?> ReadAsync(ResourceDefinition resource, string? ns, string name, CancellationToken cancellationToken)
+    {
+        var result = await api.Store.GetAsync(resource.Key(ns, name), cancellationToken);
+        return result.IsOk ? result.Object : null;
+    }
+
+    /// <summary>The object's JSON as served: the stored value with metadata.resourceVersion set to its revision.</summary>
+    private static byte[] Served(StoredObject stored) => StoredValueFormat.WithResourceVersion(stored.Value, stored.ModRevision);
+
+    private static JsonObject Decode(StoredObject stored)
+    {
+        var obj = ObjectWriter.Parse(stored.Value);
+        new ObjectMeta(obj).ResourceVersion = stored.ModRevision.ToString(CultureInfo.InvariantCulture);
+        return obj;
+    }
+
+    private static long ParseResourceVersion(string? text, ResourceDefinition resource, string? name)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return 0;
+        }
+
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var rv) || rv <= 0)
+        {
+            throw new ApiException(Statuses.Invalid(resource, name, [FieldErrors.Invalid("metadata.resourceVersion", text, "must be a positive integer")]));
+        }
+
+        return rv;
+    }
+
+    /// <summary>The body's apiVersion and kind must name this resource (or, for subresources, their kind).</summary>
+    private static void CheckTypeMeta(JsonObject obj, ResourceDefinition resource)
+    {
+        var kind = obj["kind"] is JsonValue k && k.GetValueKind() == JsonValueKind.String ? k.GetValue<string>() : null;
+        var apiVersion = obj["apiVersion"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+        if (string.IsNullOrEmpty(kind))
+        {
+            throw new ApiException(Statuses.BadRequest($"Object 'Kind' is missing in '{Truncate(obj.ToJsonString())}'"));
+        }
+
+        if (string.IsNullOrEmpty(apiVersion))
+        {
+            throw new ApiException(Statuses.BadRequest($"Object 'apiVersion' is missing in '{Truncate(obj.ToJsonString())}'"));
+        }
+
+        if (apiVersion != resource.ApiVersion)
+        {
+            throw new ApiException(Statuses.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({resource.ApiVersion})"));
+        }
+
+        if (kind != resource.Kind)
+        {
+            throw new ApiException(Statuses.BadRequest($"the kind in the data ({kind}) does not match the expected kind ({resource.Kind})"));
+        }
+    }
+
+    private static string Truncate(string text) => text.Length > 256 ? text[..256] + "..." : text;
+
+    private enum UpdateKind
+    {
+        Main,
+        Status,
+        Finalize,
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Monokube.ApiServer.Objects;
+
+/// <summary>Small, allocation-light accessors for objects held as JSON.</summary>
+public static class JsonObjectExtensions
+{
+    public static void SetOrRemove(this JsonObject obj, string name, JsonNode? value)
+    {
+        if (value is null)
+        {
+            obj.Remove(name);
+        }
+        else
+        {
+            obj[name] = value;
+        }
+    }
+
+    /// <summary>The string at a dotted path ("spec.nodeName"), or null when absent or not a string.</summary>
+    public static string? GetString(this JsonObject obj, string path)
+    {
+        var node = obj.Find(path);
+        return node is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+    }
+
+    /// <summary>A scalar at a dotted path as field selectors and tables print it ("true", "30", "x").</summary>
+    public static string? GetScalarText(this JsonObject obj, string path)
+    {
+        var node = obj.Find(path);
+        if (node is not JsonValue value)
+        {
+            return null;
+        }
+
+        return value.GetValueKind() switch
+        {
+            JsonValueKind.String => value.GetValue<string>(),
+            JsonValueKind.True => "true",
+            JsonValueKind.False => "false",
+            JsonValueKind.Number => value.ToJsonString(),
+            _ => null,
+        };
+    }
+
+    public static JsonNode? Find(this JsonObject obj, string path)
+    {
+        JsonNode? current = obj;
+        foreach (var part in path.Split('.'))
+        {
+            if (current is not JsonObject o || !o.TryGetPropertyValue(part, out current))
+            {
+                return null;
+            }
+        }
+
+        return current;
+    }
+
+    /// <summary>The child object <paramref name="name"/>, created when missing (or replaced when not an object).</summary>
+    public static JsonObject GetOrAddObject(this JsonObject obj, string name)
+    {
+        if (obj[name] is JsonObject child)
+        {
+            return child;
+        }
+
+        child = [];
+        obj[name] = child;
+        return child;
+    }
+
+    public static JsonObject? GetObject(this JsonObject obj, string name) => obj[name] as JsonObject;
+
+    public static JsonArray? GetArray(this JsonObject obj, string name) => obj[name] as JsonArray;
+
+    public static bool GetBool(this JsonObject obj, string name) =>
+        obj[name] is JsonValue v && v.GetValueKind() == JsonValueKind.True;
+
+    public static long? GetLong(this JsonObject obj, string name) =>
+        obj[name] is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n : obj[name] is JsonValue d && d.GetValueKind() == JsonValueKind.Number ? (long)d.GetValue<double>() : null;
+}

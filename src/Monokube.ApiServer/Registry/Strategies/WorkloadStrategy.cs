@@ -1,0 +1,162 @@
+using System.Text.Json.Nodes;
+using Monokube.ApiServer.Objects;
+
+namespace Monokube.ApiServer.Registry.Strategies;
+
+/// <summary>
+/// Deployments, ReplicaSets, DaemonSets, StatefulSets, Jobs, CronJobs and ReplicationControllers: generation
+/// tracking, the defaults kube-apiserver gives their specs and pod templates, and a Job's generated selector.
+/// </summary>
+public sealed class WorkloadStrategy : ResourceStrategy
+{
+    private readonly string _kind;
+
+    public WorkloadStrategy(string kind)
+    {
+        _kind = kind;
+        TracksGeneration = true;
+    }
+
+    public override IReadOnlyDictionary<string, Func<JsonObject, string?>> SelectableFields => _kind == "Job"
+        ? JobFields
+        : base.SelectableFields;
+
+    private static readonly Dictionary<string, Func<JsonObject, string?>> JobFields = new()
+    {
+        ["status.successful"] = o => (o.GetObject("status")?.GetLong("succeeded") ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    public override void PrepareForCreate(StrategyContext context, ResourceDefinition resource, JsonObject obj)
+    {
+        base.PrepareForCreate(context, resource, obj);
+        var spec = obj.GetOrAddObject("spec");
+        if (_kind == "Job")
+        {
+            GenerateJobSelector(obj, spec);
+        }
+
+        ApplyDefaults(spec);
+    }
+
+    public override void PrepareForUpdate(StrategyContext context, ResourceDefinition resource, JsonObject obj, JsonObject old)
+    {
+        base.PrepareForUpdate(context, resource, obj, old);
+        ApplyDefaults(obj.GetOrAddObject("spec"));
+    }
+
+    private void ApplyDefaults(JsonObject spec)
+    {
+        switch (_kind)
+        {
+            case "Deployment":
+                SetIfMissing(spec, "replicas", 1);
+                var strategy = spec.GetOrAddObject("strategy");
+                SetIfMissing(strategy, "type", "RollingUpdate");
+                if (strategy.GetString("type") == "RollingUpdate")
+                {
+                    var rolling = strategy.GetOrAddObject("rollingUpdate");
+                    SetIfMissing(rolling, "maxUnavailable", "25%");
+                    SetIfMissing(rolling, "maxSurge", "25%");
+                }
+
+                SetIfMissing(spec, "revisionHistoryLimit", 10);
+                SetIfMissing(spec, "progressDeadlineSeconds", 600);
+                break;
+            case "ReplicaSet":
+                SetIfMissing(spec, "replicas", 1);
+                break;
+            case "ReplicationController":
+                SetIfMissing(spec, "replicas", 1);
+                if (spec["selector"] is null && spec.Find("template.metadata.labels") is JsonObject labels)
+                {
+                    spec["selector"] = labels.DeepClone();
+                }
+
+                break;
+            case "DaemonSet":
+                var update = spec.GetOrAddObject("updateStrategy");
+                SetIfMissing(update, "type", "RollingUpdate");
+                if (update.GetString("type") == "RollingUpdate")
+                {
+                    var rolling = update.GetOrAddObject("rollingUpdate");
+                    SetIfMissing(rolling, "maxUnavailable", 1);
+                    SetIfMissing(rolling, "maxSurge", 0);
+                }
+
+                SetIfMissing(spec, "revisionHistoryLimit", 10);
+                break;
+            case "StatefulSet":
+                SetIfMissing(spec, "replicas", 1);
+                SetIfMissing(spec, "podManagementPolicy", "OrderedReady");
+                var sts = spec.GetOrAddObject("updateStrategy");
+                SetIfMissing(sts, "type", "RollingUpdate");
+                if (sts.GetString("type") == "RollingUpdate")
+                {
+                    SetIfMissing(sts.GetOrAddObject("rollingUpdate"), "partition", 0);
+                }
+
+                SetIfMissing(spec, "revisionHistoryLimit", 10);
+                var retention = spec.GetOrAddObject("persistentVolumeClaimRetentionPolicy");
+                SetIfMissing(retention, "whenDeleted", "Retain");
+                SetIfMissing(retention, "whenScaled", "Retain");
+                break;
+            case "Job":
+                if (spec["completions"] is null && spec["parallelism"] is null)
+                {
+                    spec["completions"] = 1;
+                }
+
+                SetIfMissing(spec, "parallelism", 1);
+                SetIfMissing(spec, "backoffLimit", 6);
+                SetIfMissing(spec, "completionMode", "NonIndexed");
+                SetIfMissing(spec, "suspend", false);
+                SetIfMissing(spec, "podReplacementPolicy", "TerminatingOrFailed");
+                SetIfMissing(spec, "manualSelector", false);
+                break;
+            case "CronJob":
+                SetIfMissing(spec, "concurrencyPolicy", "Allow");
+                SetIfMissing(spec, "suspend", false);
+                SetIfMissing(spec, "successfulJobsHistoryLimit", 3);
+                SetIfMissing(spec, "failedJobsHistoryLimit", 1);
+                if (spec.Find("jobTemplate.spec.template.spec") is JsonObject jobPod)
+                {
+                    PodDefaults.ApplyToPodSpec(jobPod);
+                }
+
+                return;
+        }
+
+        if (spec.Find("template.spec") is JsonObject podSpec)
+        {
+            PodDefaults.ApplyToPodSpec(podSpec);
+        }
+    }
+
+    // kube-apiserver gives a Job without manualSelector a selector on its own uid and labels its pod template to match.
+    private static void GenerateJobSelector(JsonObject job, JsonObject spec)
+    {
+        if (spec["manualSelector"] is JsonValue manual && manual.GetValueKind() == System.Text.Json.JsonValueKind.True)
+        {
+            return;
+        }
+
+        var meta = new ObjectMeta(job);
+        var uid = meta.Uid ?? "";
+        var name = meta.Name ?? "";
+        var template = spec.GetOrAddObject("template");
+        var labels = template.GetOrAddObject("metadata").GetOrAddObject("labels");
+        labels["batch.kubernetes.io/controller-uid"] = uid;
+        labels["batch.kubernetes.io/job-name"] = name;
+        labels["controller-uid"] = uid;
+        labels["job-name"] = name;
+        spec["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["batch.kubernetes.io/controller-uid"] = uid } };
+    }
+
+    private static void SetIfMissing(JsonObject obj, string name, JsonNode value)
+    {
+        if (obj[name] is null)
+        {
+            obj[name] = value;
+        }
+    }
+}

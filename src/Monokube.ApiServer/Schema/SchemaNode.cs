@@ -1,0 +1,35 @@
+namespace Monokube.ApiServer.Schema;
+
+/// <summary>
+/// A structural schema: the type of a value, the properties of an object (built lazily, since model types refer
+/// to themselves), the schema of array items or map values, and the patch metadata of the property that holds it.
+/// </summary>
+public sealed class SchemaNode
+{
+    private readonly Func<IReadOnlyDictionary<string, SchemaNode>>? _properties;
+    private IReadOnlyDictionary<string, SchemaNode>? _builtProperties;
+
+    public SchemaNode(SchemaType type, string? modelName = null, Func<IReadOnlyDictionary<string, SchemaNode>>? properties = null, SchemaNode? items = null)
+    {
+        Type = type;
+        ModelName = modelName;
+        _properties = properties;
+        Items = items;
+    }
+
+    public SchemaType Type { get; }
+
+    /// <summary>The model type's name for objects ("V1PodSpec"), which names its OpenAPI definition.</summary>
+    public string? ModelName { get; }
+
+    /// <summary>Array items or map values.</summary>
+    public SchemaNode? Items { get; }
+
+    public IReadOnlyDictionary<string, SchemaNode> Properties => _builtProperties ??= _properties?.Invoke() ?? Empty;
+
+    private static readonly Dictionary<string, SchemaNode> Empty = [];
+
+    public static SchemaNode String { get; } = new(SchemaType.String);
+
+    public static SchemaNode Any { get; } = new(SchemaType.Any);
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Monokube.ApiServer.Serialization;
+
+/// <summary>
+/// Parses a JSON request body into nodes without recursion, bounding nesting depth, and recording duplicate
+/// fields (kube-apiserver reports them in strict field validation; the last value wins otherwise).
+/// </summary>
+public static class JsonBodyParser
+{
+    public const int MaxDepth = 512;
+
+    public static JsonNode? Parse(ReadOnlySpan<byte> json, List<string>? duplicates = null)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow });
+        var stack = new Stack<(JsonNode Container, string? PendingName, string Path)>();
+        JsonNode? root = null;
+        string? propertyName = null;
+
+        while (reader.Read())
+        {
+            JsonNode? value;
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    propertyName = reader.GetString();
+                    continue;
+                case JsonTokenType.StartObject:
+                    value = new JsonObject();
+                    break;
+                case JsonTokenType.StartArray:
+                    value = new JsonArray();
+                    break;
+                case JsonTokenType.EndObject:
+                case JsonTokenType.EndArray:
+                    var (done, _, _) = stack.Pop();
+                    if (stack.Count == 0)
+                    {
+                        root = done;
+                    }
+
+                    continue;
+                case JsonTokenType.String:
+                    value = JsonValue.Create(reader.GetString()!);
+                    break;
+                case JsonTokenType.Number:
+                    value = reader.TryGetInt64(out var integer) ? JsonValue.Create(integer) : JsonValue.Create(reader.GetDouble());
+                    break;
+                case JsonTokenType.True:
+                    value = JsonValue.Create(true);
+                    break;
+                case JsonTokenType.False:
+                    value = JsonValue.Create(false);
+                    break;
+                case JsonTokenType.Null:
+                    value = null;
+                    break;
+                default:
+                    continue;
+            }
+
+            if (stack.Count == 0)
+            {
+                if (value is JsonObject or JsonArray)
+                {
+                    stack.Push((value, null, ""));
+                }
+                else
+                {
+                    root = value;
+                }
+
+                continue;
+            }
+
+            var (container, _, path) = stack.Peek();
+            string childPath;
+            if (container is JsonObject obj)
+            {
+                var name = propertyName!;
+                childPath = path.Length == 0 ? name : path + "." + name;
+                if (obj.ContainsKey(name))
+                {
+                    duplicates?.Add(childPath);
+                    obj.Remove(name);
+                }
+
+                obj[name] = value;
+            }
+            else
+            {
+                var array = (JsonArray)container;
+                childPath = $"{path}[{array.Count}]";
+                array.Add(value);
+            }
+
+            if (value is JsonObject or JsonArray)
+            {
+                stack.Push((value, null, childPath));
+            }
+        }
+
+        return root;
+    }
+}

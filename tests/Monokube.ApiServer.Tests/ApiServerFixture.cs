@@ -1,0 +1,92 @@
+using System.Net;
+using k8s;
+using Monokube.ApiServer.Hosting;
+using Monokube.Storage;
+using Monokube.Storage.Etcd;
+using Monokube.Storage.Memory;
+using Monokube.TestSupport;
+
+namespace Monokube.ApiServer.Tests;
+
+/// <summary>
+/// A real monokube API server on 127.0.0.1 and a free port, in process, with a kubeconfig for kubectl and the
+/// official C# client. One per test class; tests isolate themselves in namespaces of their own.
+/// </summary>
+public abstract class ApiServerFixture : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = new();
+    private Hosting.ApiServer? _server;
+
+    public IObjectStore Store { get; private set; } = null!;
+
+    public string Url => _server!.Url.ToString().TrimEnd('/');
+
+    public string Kubeconfig => _dir.File("kubeconfig");
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    public IKubernetes Client { get; private set; } = null!;
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        Store = await CreateStoreAsync();
+        _server = await Hosting.ApiServer.StartAsync(new ApiServerOptions { BindAddress = IPAddress.Loopback, Port = 0, InsecureHttp = true }, Store);
+        await Hosting.Kubeconfig.WriteInsecureAsync(Kubeconfig, _server.Url, CancellationToken.None);
+        Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Kubeconfig));
+        Http.BaseAddress = _server.Url;
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        Client?.Dispose();
+        Http.Dispose();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        await Store.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    /// <summary>Runs kubectl 1.<paramref name="minor"/> (or the one on PATH) against this server.</summary>
+    public Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(int? minor, params string[] args) =>
+        Kubectl.RunAsync(TestSupport.Kubectl.Find(minor), Kubeconfig, args);
+
+    /// <summary>Runs kubectl and fails the test with its output if it does not exit 0.</summary>
+    public async Task<string> KubectlOkAsync(int? minor, params string[] args)
+    {
+        var (code, stdout, stderr) = await KubectlAsync(minor, args);
+        Assert.True(code == 0, $"kubectl {string.Join(' ', args)} exited {code}:\n{stderr}\n{stdout}");
+        return stdout;
+    }
+
+    public string NewNamespace() => "t-" + Guid.NewGuid().ToString("N")[..10];
+
+    protected abstract Task<IObjectStore> CreateStoreAsync();
+}
+
+public sealed class MemoryApiServerFixture : ApiServerFixture
+{
+    protected override Task<IObjectStore> CreateStoreAsync() => Task.FromResult<IObjectStore>(new MemoryObjectStore());
+}
+
+public sealed class EtcdApiServerFixture : ApiServerFixture
+{
+    private EtcdProcess? _etcd;
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_etcd is not null)
+        {
+            await _etcd.DisposeAsync();
+        }
+    }
+
+    protected override async Task<IObjectStore> CreateStoreAsync()
+    {
+        _etcd = await EtcdProcess.StartAsync();
+        return new EtcdObjectStore(new EtcdOptions { Endpoints = [new Uri(_etcd.ClientUrl)] });
+    }
+}
