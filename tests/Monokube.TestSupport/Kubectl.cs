@@ -57,6 +57,14 @@ public static class Kubectl
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Starts a long-running kubectl (get -w, wait) against a kubeconfig.</summary>
+    public static BackgroundProcess Start(string kubectl, string kubeconfig, params string[] args) =>
+        BackgroundProcess.Start(kubectl, args, new Dictionary<string, string>
+        {
+            ["KUBECONFIG"] = kubeconfig,
+            ["HOME"] = Path.GetDirectoryName(Path.GetFullPath(kubeconfig))!,
+        });
+
     private static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name))

@@ -57,6 +57,9 @@ public sealed partial class ResourceHandler
         context.Response.Headers.CacheControl = "no-cache, private";
         await context.Response.StartAsync(aborted);
 
+        // client-go waits for the response headers before it treats the watch as established.
+        await context.Response.Body.FlushAsync(aborted);
+
         var output = new WatchOutput(context, api, resource, format, query.IncludeObject);
         if (!started.IsOk)
         {

@@ -3,7 +3,10 @@ namespace Monokube.ApiServer.Hosting;
 /// <summary>Writes kubeconfig files that kubectl and the official clients read.</summary>
 public static class Kubeconfig
 {
-    /// <summary>A kubeconfig for a plain-HTTP server: no credentials, since such a server authenticates nobody.</summary>
+    /// <summary>
+    /// A kubeconfig for a plain-HTTP server. Such a server authenticates nobody; the token is there only because
+    /// some clients (the official C# client) refuse a kubeconfig user without credentials, and it is ignored.
+    /// </summary>
     public static async Task WriteInsecureAsync(string path, Uri server, CancellationToken cancellationToken)
     {
         var text = $"""
@@ -15,7 +18,9 @@ public static class Kubeconfig
                 server: {server.ToString().TrimEnd('/')}
             users:
             - name: monokube
-              user: {"{}"}
+              # Plain HTTP: the server authenticates nobody and ignores this token.
+              user:
+                token: insecure-http-authenticates-nobody
             contexts:
             - name: monokube
               context:
