@@ -10,6 +10,14 @@ namespace Monokube.ApiServer;
 internal sealed partial class ApiJsonContext : JsonSerializerContext
 {
     /// <summary>Escapes only what Go's encoding/json escapes in practice, so "+" stays "+" as kube-apiserver writes it.</summary>
+    /// <summary>Compact, as kube-apiserver writes Status bodies.</summary>
+    public static ApiJsonContext Compact { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = false,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
     public static ApiJsonContext Relaxed { get; } = new(new JsonSerializerOptions
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

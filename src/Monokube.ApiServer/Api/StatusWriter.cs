@@ -8,6 +8,6 @@ public static class StatusWriter
     {
         context.Response.StatusCode = status.Code;
         context.Response.ContentType = "application/json";
-        return context.Response.WriteAsJsonAsync(status, ApiJsonContext.Relaxed.Status, "application/json", context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(status, ApiJsonContext.Compact.Status, "application/json", context.RequestAborted);
     }
 }

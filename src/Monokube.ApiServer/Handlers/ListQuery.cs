@@ -68,7 +68,7 @@ public sealed record ListQuery(
             throw new ApiException(Invalid(resource, "resourceVersionMatch", match, "supported values: \"Exact\", \"NotOlderThan\""));
         }
 
-        if (match is not null && rv is null)
+        if (match is not null && rv is null && query["sendInitialEvents"].ToString().Length == 0)
         {
             throw new ApiException(Invalid(resource, "resourceVersionMatch", match, "resourceVersionMatch is forbidden unless resourceVersion is provided"));
         }

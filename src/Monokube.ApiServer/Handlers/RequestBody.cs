@@ -12,18 +12,45 @@ public static class RequestBody
 {
     public const string ProtobufMediaType = "application/vnd.kubernetes.protobuf";
 
+    /// <summary>The largest body accepted (kube-apiserver: 3 MiB).</summary>
+    public const long MaxBodyBytes = 3 * 1024 * 1024;
+
+    // A larger body is read to its end (up to this much) before the 413 is sent, so the client, which writes its
+    // whole body before it reads the answer, gets the Status instead of a reset connection.
+    private const long DrainLimit = 64 * 1024 * 1024;
+
     public static async Task<byte[]> ReadBytesAsync(HttpContext context)
     {
-        try
+        if (context.Request.ContentLength is > DrainLimit)
         {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-            return buffer.ToArray();
+            context.Response.Headers.Connection = "close";
+            throw new ApiException(Statuses.RequestEntityTooLarge($"the request body is larger than the {MaxBodyBytes / (1024 * 1024)} MiB the server accepts"));
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
         {
-            throw new ApiException(Statuses.RequestEntityTooLarge("the request body is larger than the server accepts (3 MiB)"));
+            total += read;
+            if (total <= MaxBodyBytes)
+            {
+                buffer.Write(chunk, 0, read);
+            }
+            else if (total > DrainLimit)
+            {
+                context.Response.Headers.Connection = "close";
+                break;
+            }
         }
+
+        if (total > MaxBodyBytes)
+        {
+            throw new ApiException(Statuses.RequestEntityTooLarge($"the request body is larger than the {MaxBodyBytes / (1024 * 1024)} MiB the server accepts"));
+        }
+
+        return buffer.ToArray();
     }
 
     /// <summary>The media type of the body; protobuf and unknown types are refused with 415.</summary>

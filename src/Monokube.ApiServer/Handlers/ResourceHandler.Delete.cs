@@ -203,7 +203,7 @@ public sealed partial class ResourceHandler
         var meta = new ObjectMeta(obj);
         if (!resource.Strategy.ReturnsDeletedObject)
         {
-            return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Statuses.Success(resource, meta.Name!, meta.Uid), ApiJsonContext.Relaxed.Status);
+            return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Statuses.Success(resource, meta.Name!, meta.Uid), ApiJsonContext.Compact.Status);
         }
 
         meta.ResourceVersion = null;

@@ -288,7 +288,7 @@ public sealed partial class ResourceHandler
                 w.WriteStartObject();
                 w.WriteString("type", "ERROR");
                 w.WritePropertyName("object");
-                JsonSerializer.Serialize(w, status, ApiJsonContext.Relaxed.Status);
+                JsonSerializer.Serialize(w, status, ApiJsonContext.Compact.Status);
                 w.WriteEndObject();
             }
 

@@ -158,33 +158,32 @@ public sealed partial class ResourceHandler(ApiContext api)
         return rv;
     }
 
-    /// <summary>The body's apiVersion and kind must name this resource (or, for subresources, their kind).</summary>
+    /// <summary>
+    /// The body's apiVersion and kind must name this resource; missing ones are taken from the endpoint, as
+    /// kube-apiserver's decoder defaults them (the official C# client sends objects without them).
+    /// </summary>
     private static void CheckTypeMeta(JsonObject obj, ResourceDefinition resource)
     {
         var kind = obj["kind"] is JsonValue k && k.GetValueKind() == JsonValueKind.String ? k.GetValue<string>() : null;
         var apiVersion = obj["apiVersion"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-        if (string.IsNullOrEmpty(kind))
-        {
-            throw new ApiException(Statuses.BadRequest($"Object 'Kind' is missing in '{Truncate(obj.ToJsonString())}'"));
-        }
-
         if (string.IsNullOrEmpty(apiVersion))
         {
-            throw new ApiException(Statuses.BadRequest($"Object 'apiVersion' is missing in '{Truncate(obj.ToJsonString())}'"));
+            obj["apiVersion"] = resource.ApiVersion;
         }
-
-        if (apiVersion != resource.ApiVersion)
+        else if (apiVersion != resource.ApiVersion)
         {
             throw new ApiException(Statuses.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({resource.ApiVersion})"));
         }
 
-        if (kind != resource.Kind)
+        if (string.IsNullOrEmpty(kind))
+        {
+            obj["kind"] = resource.Kind;
+        }
+        else if (kind != resource.Kind)
         {
             throw new ApiException(Statuses.BadRequest($"the kind in the data ({kind}) does not match the expected kind ({resource.Kind})"));
         }
     }
-
-    private static string Truncate(string text) => text.Length > 256 ? text[..256] + "..." : text;
 
     private enum UpdateKind
     {

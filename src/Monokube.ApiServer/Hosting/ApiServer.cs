@@ -41,7 +41,8 @@ public sealed class ApiServer : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            // The API reads bodies itself and answers an oversized one with a 413 Status (RequestBody).
+            kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(options.BindAddress, options.Port, listen => listen.Protocols = HttpProtocols.Http1);
         });
         builder.WebHost.UseShutdownTimeout(options.ShutdownTimeout);

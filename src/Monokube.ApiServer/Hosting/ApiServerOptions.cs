@@ -13,9 +13,6 @@ public sealed class ApiServerOptions
     /// <summary>Serve plain HTTP instead of HTTPS; only allowed on a loopback address.</summary>
     public bool InsecureHttp { get; init; }
 
-    /// <summary>The largest request body accepted (kube-apiserver: 3 MiB); larger ones get 413.</summary>
-    public long MaxRequestBodyBytes { get; init; } = 3 * 1024 * 1024;
-
     public WatchOptions Watch { get; init; } = new();
 
     /// <summary>How long in-flight requests may take to finish when the server stops.</summary>

@@ -1,0 +1,311 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Monokube.ApiServer.Tests.EndToEnd;
+
+/// <summary>kube-apiserver's REST semantics, checked over plain HTTP: status codes, Status bodies, versions, paging.</summary>
+public abstract class RestSemanticsTests(ApiServerFixture server)
+{
+    private HttpClient Http => server.Http;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private async Task<string> NamespaceAsync()
+    {
+        var ns = server.NewNamespace();
+        var response = await SendAsync(HttpMethod.Post, "/api/v1/namespaces", $$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"}}""");
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return ns;
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body = null, string contentType = "application/json")
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        return await Http.SendAsync(request, Token);
+    }
+
+    private static async Task<JsonNode> JsonAsync(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync(Token))!;
+
+    private static async Task AssertStatusAsync(HttpResponseMessage response, HttpStatusCode code, string reason, string? message = null)
+    {
+        var body = await JsonAsync(response);
+        Assert.Equal(code, response.StatusCode);
+        Assert.Equal("Status", body["kind"]!.ToString());
+        Assert.Equal(reason, body["reason"]!.ToString());
+        Assert.Equal((int)code, body["code"]!.GetValue<int>());
+        if (message is not null)
+        {
+            Assert.Equal(message, body["message"]!.ToString());
+        }
+    }
+
+    private static string ConfigMap(string name, string value = "1", string extraMeta = "") =>
+        $$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{{name}}}"{{{extraMeta}}}},"data":{"v":"{{{value}}}"}}""";
+
+    [Fact]
+    public async Task Errors_are_statuses_with_kubernetes_reasons_and_wording()
+    {
+        var ns = await NamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+        await AssertStatusAsync(await SendAsync(HttpMethod.Get, path + "/missing"), HttpStatusCode.NotFound, "NotFound", "configmaps \"missing\" not found");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Get, $"/apis/apps/v1/namespaces/{ns}/deployments/missing"), HttpStatusCode.NotFound, "NotFound", "deployments.apps \"missing\" not found");
+
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, path, ConfigMap("a"))).StatusCode);
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, ConfigMap("a")), HttpStatusCode.Conflict, "AlreadyExists", "configmaps \"a\" already exists");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, "{\"apiVersion\":"), HttpStatusCode.BadRequest, "BadRequest");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, ConfigMap("b"), "application/vnd.kubernetes.protobuf"), HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, ConfigMap("b"), "text/plain"), HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, "/api/v1/namespaces/nope/configmaps", ConfigMap("b")), HttpStatusCode.NotFound, "NotFound", "namespaces \"nope\" not found");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, ConfigMap("b").Replace("\"v1\"", "\"v2\"", StringComparison.Ordinal)), HttpStatusCode.BadRequest, "BadRequest");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Put, path + "/a", ConfigMap("other")), HttpStatusCode.BadRequest, "BadRequest", "the name of the object (other) does not match the name on the URL (a)");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/bindings/x", "{}"), HttpStatusCode.MethodNotAllowed, "MethodNotAllowed");
+
+        var invalid = await SendAsync(HttpMethod.Post, path, ConfigMap("Bad_Name", extraMeta: ",\"labels\":{\"-x\":\"y\"}"));
+        await AssertStatusAsync(invalid, (HttpStatusCode)422, "Invalid");
+        var details = (await JsonAsync(invalid))["details"]!;
+        Assert.Equal("ConfigMap", details["kind"]!.ToString());
+        Assert.Equal(["metadata.name", "metadata.labels"], details["causes"]!.AsArray().Select(c => c!["field"]!.ToString()));
+        Assert.All(details["causes"]!.AsArray(), c => Assert.Equal("FieldValueInvalid", c!["reason"]!.ToString()));
+    }
+
+    [Fact]
+    public async Task Updates_check_resource_versions_and_no_op_updates_do_not_write()
+    {
+        var ns = await NamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+        var created = await JsonAsync(await SendAsync(HttpMethod.Post, path, ConfigMap("a")));
+        var rv = created["metadata"]!["resourceVersion"]!.ToString();
+        var uid = created["metadata"]!["uid"]!.ToString();
+        Assert.False(string.IsNullOrEmpty(uid));
+        Assert.NotNull(created["metadata"]!["creationTimestamp"]);
+
+        var same = await SendAsync(HttpMethod.Put, path + "/a", ConfigMap("a", extraMeta: $",\"resourceVersion\":\"{rv}\""));
+        Assert.Equal(HttpStatusCode.OK, same.StatusCode);
+        Assert.Equal(rv, (await JsonAsync(same))["metadata"]!["resourceVersion"]!.ToString());
+
+        var changed = await JsonAsync(await SendAsync(HttpMethod.Put, path + "/a", ConfigMap("a", "2", $",\"resourceVersion\":\"{rv}\"")));
+        Assert.NotEqual(rv, changed["metadata"]!["resourceVersion"]!.ToString());
+        Assert.Equal(uid, changed["metadata"]!["uid"]!.ToString());
+
+        var stale = await SendAsync(HttpMethod.Put, path + "/a", ConfigMap("a", "3", $",\"resourceVersion\":\"{rv}\""));
+        await AssertStatusAsync(stale, HttpStatusCode.Conflict, "Conflict",
+            "Operation cannot be fulfilled on configmaps \"a\": the object has been modified; please apply your changes to the latest version and try again");
+
+        await AssertStatusAsync(await SendAsync(HttpMethod.Put, path + "/missing", ConfigMap("missing")), HttpStatusCode.NotFound, "NotFound");
+    }
+
+    [Fact]
+    public async Task Generation_counts_spec_changes_and_status_is_written_only_through_its_subresource()
+    {
+        var ns = await NamespaceAsync();
+        var path = $"/apis/apps/v1/namespaces/{ns}/deployments";
+        var deployment = """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":1,"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x:1"}]}}},"status":{"replicas":7}}""";
+        var created = await JsonAsync(await SendAsync(HttpMethod.Post, path, deployment));
+        Assert.Equal(1, created["metadata"]!["generation"]!.GetValue<long>());
+        Assert.Null(created["status"]?["replicas"]);
+        Assert.Equal("RollingUpdate", created["spec"]!["strategy"]!["type"]!.ToString());
+        Assert.Equal("IfNotPresent", created["spec"]!["template"]!["spec"]!["containers"]![0]!["imagePullPolicy"]!.ToString());
+
+        var labelled = await JsonAsync(await SendAsync(HttpMethod.Patch, path + "/d", """{"metadata":{"labels":{"x":"y"}}}""", "application/merge-patch+json"));
+        Assert.Equal(1, labelled["metadata"]!["generation"]!.GetValue<long>());
+
+        var scaled = await JsonAsync(await SendAsync(HttpMethod.Patch, path + "/d", """{"spec":{"replicas":3},"status":{"replicas":9}}""", "application/merge-patch+json"));
+        Assert.Equal(2, scaled["metadata"]!["generation"]!.GetValue<long>());
+        Assert.Null(scaled["status"]?["replicas"]);
+
+        var status = await JsonAsync(await SendAsync(HttpMethod.Patch, path + "/d/status", """{"spec":{"replicas":5},"status":{"replicas":3,"observedGeneration":2}}""", "application/merge-patch+json"));
+        Assert.Equal(3, status["status"]!["replicas"]!.GetValue<long>());
+        Assert.Equal(3, status["spec"]!["replicas"]!.GetValue<long>());
+        Assert.Equal(2, status["metadata"]!["generation"]!.GetValue<long>());
+
+        var scale = await JsonAsync(await SendAsync(HttpMethod.Get, path + "/d/scale"));
+        Assert.Equal(("Scale", "autoscaling/v1", 3L, "a=b"), (scale["kind"]!.ToString(), scale["apiVersion"]!.ToString(), scale["spec"]!["replicas"]!.GetValue<long>(), scale["status"]!["selector"]!.ToString()));
+    }
+
+    [Fact]
+    public async Task Paged_lists_continue_at_one_revision_and_report_what_remains()
+    {
+        var ns = await NamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+        for (var i = 0; i < 5; i++)
+        {
+            await SendAsync(HttpMethod.Post, path, ConfigMap($"cm-{i}"));
+        }
+
+        var first = await JsonAsync(await SendAsync(HttpMethod.Get, path + "?limit=2"));
+        Assert.Equal(2, first["items"]!.AsArray().Count);
+        Assert.Equal(3, first["metadata"]!["remainingItemCount"]!.GetValue<long>());
+        var token = first["metadata"]!["continue"]!.ToString();
+        var revision = first["metadata"]!["resourceVersion"]!.ToString();
+
+        await SendAsync(HttpMethod.Post, path, ConfigMap("cm-9"));
+        await SendAsync(HttpMethod.Delete, path + "/cm-3");
+
+        var names = first["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.ToString()).ToList();
+        while (token.Length > 0)
+        {
+            var page = await JsonAsync(await SendAsync(HttpMethod.Get, $"{path}?limit=2&continue={token}"));
+            Assert.Equal(revision, page["metadata"]!["resourceVersion"]!.ToString());
+            names.AddRange(page["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.ToString()));
+            token = page["metadata"]!["continue"]?.ToString() ?? "";
+        }
+
+        Assert.Equal(["cm-0", "cm-1", "cm-2", "cm-3", "cm-4"], names);
+        await AssertStatusAsync(await SendAsync(HttpMethod.Get, path + "?continue=garbage"), HttpStatusCode.BadRequest, "BadRequest");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Get, path + "?fieldSelector=spec.nope=1"), HttpStatusCode.BadRequest, "BadRequest", "field label not supported: spec.nope");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Get, path + "?labelSelector=a%3D%3D%3Db"), HttpStatusCode.BadRequest, "BadRequest");
+    }
+
+    [Fact]
+    public async Task Deleting_an_object_with_finalizers_marks_it_and_removing_the_last_finalizer_deletes_it()
+    {
+        var ns = await NamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+        await SendAsync(HttpMethod.Post, path, ConfigMap("held", extraMeta: ",\"finalizers\":[\"example.com/hold\"]"));
+
+        var deleting = await SendAsync(HttpMethod.Delete, path + "/held");
+        Assert.Equal(HttpStatusCode.OK, deleting.StatusCode);
+        Assert.NotNull((await JsonAsync(deleting))["metadata"]!["deletionTimestamp"]);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, path + "/held")).StatusCode);
+
+        var released = await SendAsync(HttpMethod.Patch, path + "/held", """{"metadata":{"finalizers":null}}""", "application/merge-patch+json");
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, path + "/held")).StatusCode);
+
+        await SendAsync(HttpMethod.Post, path, ConfigMap("plain"));
+        var deleted = await JsonAsync(await SendAsync(HttpMethod.Delete, path + "/plain"));
+        Assert.Equal(("Status", "Success", "plain"), (deleted["kind"]!.ToString(), deleted["status"]!.ToString(), deleted["details"]!["name"]!.ToString()));
+
+        var uidMismatch = await SendAsync(HttpMethod.Delete, path + "/x", """{"kind":"DeleteOptions","apiVersion":"v1","preconditions":{"uid":"nope"}}""");
+        await AssertStatusAsync(uidMismatch, HttpStatusCode.NotFound, "NotFound");
+    }
+
+    [Fact]
+    public async Task Pods_bound_to_a_node_are_deleted_gracefully_and_a_namespace_is_deleted_through_terminating()
+    {
+        var ns = await NamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/pods";
+        var pod = await JsonAsync(await SendAsync(HttpMethod.Post, path, """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"nodeName":"n1","terminationGracePeriodSeconds":20,"containers":[{"name":"c","image":"x"}]}}"""));
+        Assert.Equal("Pending", pod["status"]!["phase"]!.ToString());
+        Assert.Equal("default-scheduler", pod["spec"]!["schedulerName"]!.ToString());
+
+        var deleting = await JsonAsync(await SendAsync(HttpMethod.Delete, path + "/p"));
+        Assert.Equal(20, deleting["metadata"]!["deletionGracePeriodSeconds"]!.GetValue<long>());
+        var final = await SendAsync(HttpMethod.Delete, path + "/p", $$$"""{"kind":"DeleteOptions","apiVersion":"v1","gracePeriodSeconds":0,"preconditions":{"uid":"{{{pod["metadata"]!["uid"]}}}"}}""");
+        Assert.Equal(HttpStatusCode.OK, final.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, path + "/p")).StatusCode);
+
+        var terminating = await JsonAsync(await SendAsync(HttpMethod.Delete, "/api/v1/namespaces/" + ns));
+        Assert.Equal("Terminating", terminating["status"]!["phase"]!.ToString());
+        var refused = await SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/configmaps", ConfigMap("late"));
+        await AssertStatusAsync(refused, HttpStatusCode.Forbidden, "Forbidden");
+
+        var finalized = await SendAsync(HttpMethod.Put, $"/api/v1/namespaces/{ns}/finalize", $$$"""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"{{{ns}}}"},"spec":{"finalizers":[]}}""");
+        Assert.Equal(HttpStatusCode.OK, finalized.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/api/v1/namespaces/" + ns)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Dry_run_field_validation_and_yaml_bodies()
+    {
+        var ns = await NamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+        var dry = await SendAsync(HttpMethod.Post, path + "?dryRun=All", ConfigMap("dry"));
+        Assert.Equal(HttpStatusCode.Created, dry.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, path + "/dry")).StatusCode);
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path + "?dryRun=Some", ConfigMap("dry")), HttpStatusCode.BadRequest, "BadRequest");
+
+        var unknown = """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"u","extra":1},"data":{"a":"1"},"bogus":true}""";
+        var strict = await SendAsync(HttpMethod.Post, path + "?fieldValidation=Strict", unknown);
+        await AssertStatusAsync(strict, HttpStatusCode.BadRequest, "BadRequest", "strict decoding error: unknown field \"metadata.extra\", unknown field \"bogus\"");
+        var warned = await SendAsync(HttpMethod.Post, path, unknown);
+        Assert.Equal(HttpStatusCode.Created, warned.StatusCode);
+        Assert.Contains(warned.Headers.GetValues("Warning"), w => w.Contains("unknown field \\\"bogus\\\"", StringComparison.Ordinal));
+        Assert.Null((await JsonAsync(warned))["bogus"]);
+
+        var typed = await SendAsync(HttpMethod.Post, $"/apis/apps/v1/namespaces/{ns}/deployments", """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":"three"}}""");
+        await AssertStatusAsync(typed, HttpStatusCode.BadRequest, "BadRequest");
+
+        var yaml = await SendAsync(HttpMethod.Post, path, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  n: \"1\"\n", "application/yaml");
+        Assert.Equal(HttpStatusCode.Created, yaml.StatusCode);
+        Assert.Equal("1", (await JsonAsync(yaml))["data"]!["n"]!.ToString());
+    }
+
+    [Fact]
+    public async Task Oversized_and_deeply_nested_bodies_are_refused_and_the_server_stays_up()
+    {
+        var ns = await NamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+        var huge = ConfigMap("huge", new string('x', 4 * 1024 * 1024));
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, huge), HttpStatusCode.RequestEntityTooLarge, "RequestEntityTooLarge");
+
+        var deep = new string('[', 10_000) + new string(']', 10_000);
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, deep), HttpStatusCode.BadRequest, "BadRequest");
+        Assert.Equal("ok", await Http.GetStringAsync("/readyz", Token));
+    }
+
+    [Fact]
+    public async Task Tables_carry_kubectls_columns_and_partial_metadata()
+    {
+        var ns = await NamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+        await SendAsync(HttpMethod.Post, path, ConfigMap("t"));
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.ParseAdd("application/json;as=Table;v=v1;g=meta.k8s.io");
+        var table = await JsonAsync(await Http.SendAsync(request, Token));
+        Assert.Equal(("Table", "meta.k8s.io/v1"), (table["kind"]!.ToString(), table["apiVersion"]!.ToString()));
+        Assert.Equal(["Name", "Data", "Age"], table["columnDefinitions"]!.AsArray().Select(c => c!["name"]!.ToString()));
+        var row = table["rows"]![0]!;
+        Assert.Equal("t", row["cells"]![0]!.ToString());
+        Assert.Equal(1, row["cells"]![1]!.GetValue<long>());
+        Assert.Equal("PartialObjectMetadata", row["object"]!["kind"]!.ToString());
+
+        var partial = new HttpRequestMessage(HttpMethod.Get, path);
+        partial.Headers.Accept.ParseAdd("application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io");
+        var list = await JsonAsync(await Http.SendAsync(partial, Token));
+        Assert.Equal("PartialObjectMetadataList", list["kind"]!.ToString());
+        Assert.Null(list["items"]![0]!["data"]);
+        Assert.Equal("t", list["items"]![0]!["metadata"]!["name"]!.ToString());
+    }
+
+    [Fact]
+    public async Task Discovery_answers_legacy_or_aggregated_by_the_accept_header()
+    {
+        var legacy = await Http.GetAsync("/api", Token);
+        Assert.Equal("application/json", legacy.Content.Headers.ContentType!.ToString());
+        Assert.Equal("APIVersions", (await JsonAsync(legacy))["kind"]!.ToString());
+
+        var request = new HttpRequestMessage(HttpMethod.Get, "/apis");
+        request.Headers.TryAddWithoutValidation("Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json");
+        var aggregated = await Http.SendAsync(request, Token);
+        Assert.Equal("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", aggregated.Content.Headers.NonValidated["Content-Type"].ToString());
+        var body = await JsonAsync(aggregated);
+        Assert.Equal("apidiscovery.k8s.io/v2", body["apiVersion"]!.ToString());
+        var apps = body["items"]!.AsArray().Single(i => i!["metadata"]!["name"]?.ToString() == "apps")!;
+        var deployments = apps["versions"]![0]!["resources"]!.AsArray().Single(r => r!["resource"]!.ToString() == "deployments")!;
+        Assert.Equal("Namespaced", deployments["scope"]!.ToString());
+        Assert.Contains(deployments["subresources"]!.AsArray(), s => s!["subresource"]!.ToString() == "scale" && s["responseKind"]!["kind"]!.ToString() == "Scale");
+
+        var etag = aggregated.Headers.ETag!.ToString();
+        var again = new HttpRequestMessage(HttpMethod.Get, "/apis");
+        again.Headers.TryAddWithoutValidation("Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+        again.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        Assert.Equal(HttpStatusCode.NotModified, (await Http.SendAsync(again, Token)).StatusCode);
+
+        var resources = await JsonAsync(await Http.GetAsync("/api/v1", Token));
+        Assert.Contains(resources["resources"]!.AsArray(), r => r!["name"]!.ToString() == "pods/status" && r["singularName"]!.ToString() == "");
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/apis/nope.example.com/v1", Token)).StatusCode);
+    }
+}
+
+public sealed class RestSemanticsOnMemoryTests(MemoryApiServerFixture server) : RestSemanticsTests(server), IClassFixture<MemoryApiServerFixture>;
+
+public sealed class RestSemanticsOnEtcdTests(EtcdApiServerFixture server) : RestSemanticsTests(server), IClassFixture<EtcdApiServerFixture>;
