@@ -5,6 +5,7 @@ using Monokube.ApiServer.Objects;
 using Monokube.ApiServer.Patching;
 using Monokube.ApiServer.Registry;
 using Monokube.ApiServer.Serialization;
+using Monokube.ApiServer.ServerSideApply;
 
 namespace Monokube.ApiServer.Handlers;
 
@@ -23,7 +24,8 @@ public sealed partial class ResourceHandler
         var dryRun = IsDryRun(context);
         if (type.Type == "application/apply-patch+yaml")
         {
-            throw new ApiException(Statuses.UnsupportedMediaType("server-side apply (application/apply-patch+yaml) is not implemented by monokube yet; use client-side kubectl apply"));
+            await ApplyAsync(context, resource, ns, name, kind, dryRun);
+            return;
         }
 
         if (type.Type == "application/strategic-merge-patch+json" && !resource.IsBuiltinGroup)
@@ -73,5 +75,88 @@ public sealed partial class ResourceHandler
         });
 
         await ObjectWriter.WriteObjectAsync(context, api, resource, written);
+    }
+
+    /// <summary>
+    /// Server-side apply (application/apply-patch+yaml): the body is the manager's whole intent; it is merged into
+    /// the live object (or creates it), with field ownership checked and recorded in managedFields.
+    /// </summary>
+    private async Task ApplyAsync(HttpContext context, ResourceDefinition resource, string? ns, string name, UpdateKind kind, bool dryRun)
+    {
+        var manager = context.Request.Query["fieldManager"].ToString();
+        if (manager.Length == 0)
+        {
+            throw new ApiException(new Status
+            {
+                Message = "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+                Reason = "Invalid",
+                Details = new StatusDetails { Group = "meta.k8s.io", Kind = "PatchOptions", Causes = [new StatusCause("FieldValueRequired", "Required value: is required for apply patch", "fieldManager")] },
+                Code = 422,
+            });
+        }
+
+        var force = context.Request.Query["force"].ToString() is "true" or "1";
+        var bytes = await RequestBody.ReadBytesAsync(context);
+        var applied = RequestBody.ParseYaml(bytes) as JsonObject ?? throw new ApiException(Statuses.BadRequest("an apply patch must be an object"));
+        CheckTypeMeta(applied, resource);
+        var meta = new ObjectMeta(applied);
+        if (meta.Name is null)
+        {
+            meta.Name = name;
+        }
+        else if (meta.Name != name)
+        {
+            throw new ApiException(Statuses.BadRequest($"the name of the object ({meta.Name}) does not match the name on the URL ({name})"));
+        }
+
+        CheckNamespaceOfBody(meta, resource, ns);
+        FieldValidation.Apply(context, resource, applied, []);
+        var subresource = kind == UpdateKind.Status ? "status" : null;
+        var now = api.Time.GetUtcNow();
+
+        var current = await ReadAsync(resource, ns, name, context.RequestAborted);
+        if (current is null)
+        {
+            if (kind != UpdateKind.Main)
+            {
+                throw new ApiException(Statuses.NotFound(resource, name));
+            }
+
+            var created = Applier.Apply([], applied, manager, force, null, resource.ApiVersion, now, resource.Schema).Object!;
+            var body = await CreateObjectAsync(context, resource, ns, created, [], dryRun, applied: true);
+            await ObjectWriter.WriteObjectAsync(context, api, resource, body, StatusCodes.Status201Created);
+            return;
+        }
+
+        var written = await UpdateObjectAsync(context, resource, ns, name, kind, 0, dryRun, current, old =>
+        {
+            var result = Applier.Apply(old, applied, manager, force, subresource, resource.ApiVersion, now, resource.Schema);
+            if (result.Object is null)
+            {
+                throw new ApiException(ApplyConflictStatus(result.Conflicts));
+            }
+
+            return result.Object;
+        }, applied: true);
+
+        await ObjectWriter.WriteObjectAsync(context, api, resource, written);
+    }
+
+    private static Status ApplyConflictStatus(IReadOnlyList<ApplyConflict> conflicts)
+    {
+        var groups = conflicts.GroupBy(c => (c.Manager, c.ApiVersion)).ToList();
+        var parts = groups.Select(g => g.Count() == 1
+            ? $"conflict with \"{g.Key.Manager}\" using {g.Key.ApiVersion}: {g.First().Field}"
+            : $"conflicts with \"{g.Key.Manager}\" using {g.Key.ApiVersion}:\n" + string.Join("\n", g.Select(c => "- " + c.Field)));
+        return new Status
+        {
+            Message = $"Apply failed with {conflicts.Count} conflict{(conflicts.Count == 1 ? "" : "s")}: {string.Join("\n", parts)}",
+            Reason = "Conflict",
+            Details = new StatusDetails
+            {
+                Causes = [.. conflicts.Select(c => new StatusCause("FieldManagerConflict", $"conflict with \"{c.Manager}\" using {c.ApiVersion}", c.Field))],
+            },
+            Code = 409,
+        };
     }
 }

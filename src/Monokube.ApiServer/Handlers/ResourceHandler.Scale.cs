@@ -85,7 +85,7 @@ public sealed partial class ResourceHandler
             var result = (JsonObject)old.DeepClone();
             result.GetOrAddObject("spec")["replicas"] = count;
             return result;
-        });
+        }, fieldsSubresource: "scale");
 
         await WriteScaleAsync(context, ObjectWriter.Parse(written));
     }

@@ -5,6 +5,7 @@ using Monokube.ApiServer.Api;
 using Monokube.ApiServer.Objects;
 using Monokube.ApiServer.Registry;
 using Monokube.ApiServer.Registry.Strategies;
+using Monokube.ApiServer.ServerSideApply;
 using Monokube.ApiServer.Validation;
 using Monokube.Storage;
 
@@ -32,7 +33,7 @@ public sealed partial class ResourceHandler
     }
 
     /// <summary>Creates an object from a decoded body; returns its JSON as served. Shared by POST and create-on-PUT.</summary>
-    private async Task<byte[]> CreateObjectAsync(HttpContext context, ResourceDefinition resource, string? ns, JsonObject obj, List<string> duplicates, bool dryRun)
+    private async Task<byte[]> CreateObjectAsync(HttpContext context, ResourceDefinition resource, string? ns, JsonObject obj, List<string> duplicates, bool dryRun, bool applied = false)
     {
         var meta = new ObjectMeta(obj);
         CheckNamespaceOfBody(meta, resource, ns);
@@ -71,6 +72,12 @@ public sealed partial class ResourceHandler
             }
 
             resource.Strategy.PrepareForCreate(api.Strategy, resource, obj);
+            if (!applied)
+            {
+                meta.Metadata.Remove("managedFields");
+                ManagedFields.TrackUpdate(null, obj, FieldManager(context), null, resource.ApiVersion, now, resource.Schema);
+            }
+
             Validate(resource, obj, null);
             if (dryRun)
             {
@@ -136,7 +143,7 @@ public sealed partial class ResourceHandler
     /// desired one; the server then applies the strategy, validates and writes with a revision precondition. If the
     /// object changed meanwhile and the client did not pin a resourceVersion, it is read again and the loop repeats.
     /// </summary>
-    private async Task<byte[]> UpdateObjectAsync(HttpContext context, ResourceDefinition resource, string? ns, string name, UpdateKind kind, long expected, bool dryRun, StoredObject current, Func<JsonObject, JsonObject> produce)
+    private async Task<byte[]> UpdateObjectAsync(HttpContext context, ResourceDefinition resource, string? ns, string name, UpdateKind kind, long expected, bool dryRun, StoredObject current, Func<JsonObject, JsonObject> produce, string? fieldsSubresource = null, bool applied = false)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -174,6 +181,12 @@ public sealed partial class ResourceHandler
             if (kind == UpdateKind.Main)
             {
                 resource.Strategy.PrepareForUpdate(api.Strategy, resource, obj, old);
+            }
+
+            if (!applied)
+            {
+                var subresource = fieldsSubresource ?? (kind == UpdateKind.Status ? "status" : null);
+                ManagedFields.TrackUpdate(old, obj, FieldManager(context), subresource, resource.ApiVersion, api.Time.GetUtcNow(), resource.Schema);
             }
 
             if (resource.Strategy.TracksGeneration)
@@ -334,6 +347,18 @@ public sealed partial class ResourceHandler
         }
 
         return new string(chars);
+    }
+
+    /// <summary>The request's field manager (?fieldManager or the user agent), validated as kube-apiserver does.</summary>
+    private static string FieldManager(HttpContext context)
+    {
+        var requested = context.Request.Query["fieldManager"].ToString();
+        if (requested.Length > ManagedFields.MaxManagerLength)
+        {
+            throw new ApiException(Statuses.BadRequest($"fieldManager: Too long: must have at most {ManagedFields.MaxManagerLength} bytes"));
+        }
+
+        return ManagedFields.ManagerOf(requested, context.Request.Headers.UserAgent.ToString());
     }
 
     private static byte[] JsonOutputBytes(JsonObject obj) => Serialization.JsonOutput.ToBytes(obj);

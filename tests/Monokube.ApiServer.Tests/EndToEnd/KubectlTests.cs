@@ -261,6 +261,44 @@ public abstract class KubectlTests(ApiServerFixture server)
 
     [Theory]
     [MemberData(nameof(Versions))]
+    public async Task Server_side_apply_records_ownership_reports_conflicts_and_takes_over_when_forced(int minor)
+    {
+        var ns = await NamespaceAsync(minor);
+        string Manifest(string k, string extra) => $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: ssa, namespace: {ns}}}\ndata: {{k: {k}{extra}}}\n";
+        var file = Write("ssa", Manifest("one", ", j: keep"));
+        await server.KubectlOkAsync(minor, "apply", "-f", file);
+
+        File.WriteAllText(file, Manifest("two", ", j: keep"));
+        var (code, _, stderr) = await server.KubectlAsync(minor, "apply", "--server-side", "-f", file);
+        Assert.NotEqual(0, code);
+        Assert.Contains("Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using v1: .data.k", stderr, StringComparison.Ordinal);
+
+        Assert.Contains("serverside-applied", await server.KubectlOkAsync(minor, "apply", "--server-side", "--force-conflicts", "-f", file), StringComparison.Ordinal);
+        var live = JsonNode.Parse(await server.KubectlOkAsync(minor, "get", "-n", ns, "configmap", "ssa", "-o", "json", "--show-managed-fields"))!;
+        Assert.Equal("two", live["data"]!["k"]!.ToString());
+        var managers = live["metadata"]!["managedFields"]!.AsArray();
+        var apply = managers.Single(m => m!["operation"]!.ToString() == "Apply")!;
+        Assert.Equal("kubectl", apply["manager"]!.ToString());
+        Assert.NotNull(apply["fieldsV1"]!["f:data"]!["f:k"]);
+        var csa = managers.Single(m => m!["manager"]!.ToString() == "kubectl-client-side-apply")!;
+        Assert.Null(csa["fieldsV1"]!["f:data"]!["f:k"]);
+
+        // A field the applier stops applying goes, unless another manager still owns it ("j" is co-owned).
+        File.WriteAllText(file, Manifest("two", ""));
+        await server.KubectlOkAsync(minor, "apply", "--server-side", "-f", file);
+        var after = JsonNode.Parse(await server.KubectlOkAsync(minor, "get", "-n", ns, "configmap", "ssa", "-o", "json"))!;
+        Assert.Equal("keep", after["data"]!["j"]!.ToString());
+
+        var fresh = Write("ssa-new", $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: created-by-ssa, namespace: {ns}}}\ndata: {{a: b}}\n");
+        await server.KubectlOkAsync(minor, "apply", "--server-side", "-f", fresh);
+        File.WriteAllText(fresh, $"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: created-by-ssa, namespace: {ns}}}\ndata: {{c: d}}\n");
+        await server.KubectlOkAsync(minor, "apply", "--server-side", "-f", fresh);
+        var pruned = JsonNode.Parse(await server.KubectlOkAsync(minor, "get", "-n", ns, "configmap", "created-by-ssa", "-o", "json"))!;
+        Assert.Equal("""{"c":"d"}""", pruned["data"]!.ToJsonString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
     public async Task Invalid_objects_are_refused_with_the_field_and_the_reason(int minor)
     {
         var ns = await NamespaceAsync(minor);
