@@ -31,7 +31,7 @@ public sealed partial class ResourceHandler
         while (true)
         {
             var current = await ReadAsync(resource, ns, name, context.RequestAborted) ?? throw new ApiException(Statuses.NotFound(resource, name));
-            var obj = Decode(current);
+            var obj = Decode(resource, current);
             var meta = new ObjectMeta(obj);
             if (options.PreconditionUid is { } uid && uid != meta.Uid)
             {
@@ -128,17 +128,16 @@ public sealed partial class ResourceHandler
             }
 
             meta.ResourceVersion = null;
-            var bytes = JsonOutput.ToBytes(obj);
             if (options.DryRun)
             {
-                return (StatusCodes.Status200OK, StoredValueFormat.WithResourceVersion(bytes, current.ModRevision));
+                return (StatusCodes.Status200OK, StoredValueFormat.WithResourceVersion(JsonOutput.ToBytes(obj), current.ModRevision));
             }
 
-            var updated = await api.Store.UpdateAsync(current.Key, bytes, new Preconditions(current.ModRevision), context.RequestAborted);
+            var updated = await api.Store.UpdateAsync(current.Key, ToStorage(resource, obj), new Preconditions(current.ModRevision), context.RequestAborted);
             if (updated.Status == StoreStatus.Ok)
             {
                 var code = options.PropagationPolicy is null or "Orphan" ? StatusCodes.Status200OK : StatusCodes.Status202Accepted;
-                return (code, Served(updated.Object!));
+                return (code, Served(resource, updated.Object!));
             }
 
             if (updated.Status == StoreStatus.NotFound)

@@ -14,7 +14,7 @@ public sealed partial class ResourceHandler
     private async Task GetAsync(HttpContext context, ResourceDefinition resource, string? ns, string name)
     {
         var stored = await ReadAsync(resource, ns, name, context.RequestAborted) ?? throw new ApiException(Statuses.NotFound(resource, name));
-        await ObjectWriter.WriteObjectAsync(context, api, resource, Served(stored));
+        await ObjectWriter.WriteObjectAsync(context, api, resource, Served(resource, stored));
     }
 
     private async Task ListAsync(HttpContext context, ResourceDefinition resource, string? ns)
@@ -87,12 +87,12 @@ public sealed partial class ResourceHandler
                 }
 
                 last = stored;
-                if (filtered && !Matches(resource, Decode(stored), query))
+                if (filtered && !Matches(resource, Decode(resource, stored), query))
                 {
                     continue;
                 }
 
-                items.Add(Served(stored));
+                items.Add(Served(resource, stored));
             }
 
             var consumedAll = last is not null && ReferenceEquals(last, result.Items[^1]);

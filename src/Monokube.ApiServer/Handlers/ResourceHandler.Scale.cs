@@ -22,7 +22,7 @@ public sealed partial class ResourceHandler
         var current = await ReadAsync(resource, ns, name, context.RequestAborted) ?? throw new ApiException(Statuses.NotFound(resource, name));
         if (verb == "get")
         {
-            await WriteScaleAsync(context, Decode(current));
+            await WriteScaleAsync(context, Decode(resource, current));
             return;
         }
 

@@ -70,7 +70,7 @@ public sealed partial class ResourceHandler
         await using var watch = started.Watch!;
         foreach (var stored in initial)
         {
-            var obj = Decode(stored);
+            var obj = Decode(resource, stored);
             if (Matches(resource, obj, query))
             {
                 output.Add("ADDED", obj);
@@ -162,30 +162,9 @@ public sealed partial class ResourceHandler
 
     private static void AddChange(WatchOutput output, ResourceDefinition resource, ListQuery query, StoreEvent e)
     {
-        var revision = e.Revision.ToString(CultureInfo.InvariantCulture);
-        JsonObject? Current()
-        {
-            if (e.Value is null)
-            {
-                return null;
-            }
+        JsonObject? Current() => e.Value is null ? null : Decode(resource, e.Value, e.Revision);
 
-            var obj = ObjectWriter.Parse(e.Value);
-            new ObjectMeta(obj).ResourceVersion = revision;
-            return obj;
-        }
-
-        JsonObject? Previous()
-        {
-            if (e.PrevValue is null)
-            {
-                return null;
-            }
-
-            var obj = ObjectWriter.Parse(e.PrevValue);
-            new ObjectMeta(obj).ResourceVersion = revision;
-            return obj;
-        }
+        JsonObject? Previous() => e.PrevValue is null ? null : Decode(resource, e.PrevValue, e.Revision);
 
         switch (e.Type)
         {

@@ -84,11 +84,11 @@ public sealed partial class ResourceHandler
                 return JsonOutputBytes(obj);
             }
 
-            var result = await api.Store.CreateAsync(resource.Key(ns, meta.Name!), JsonOutputBytes(obj), context.RequestAborted);
+            var result = await api.Store.CreateAsync(resource.Key(ns, meta.Name!), ToStorage(resource, obj), context.RequestAborted);
             switch (result.Status)
             {
                 case StoreStatus.Ok:
-                    return Served(result.Object!);
+                    return Served(resource, result.Object!);
                 case StoreStatus.AlreadyExists when generated && attempt < 8:
                     continue;
                 case StoreStatus.AlreadyExists:
@@ -152,13 +152,14 @@ public sealed partial class ResourceHandler
                 throw new ApiException(Statuses.Modified(resource, name));
             }
 
-            var old = Decode(current);
+            var old = Decode(resource, current);
             var desired = produce(old);
             CheckTypeMeta(desired, resource);
             var obj = kind switch
             {
                 UpdateKind.Status => resource.Strategy.PrepareForStatusUpdate(api.Strategy, desired, old),
                 UpdateKind.Finalize => NamespaceStrategy.PrepareForFinalize(desired, old),
+                UpdateKind.Approval => PrepareForApproval(desired, old),
                 _ => desired,
             };
 
@@ -185,7 +186,12 @@ public sealed partial class ResourceHandler
 
             if (!applied)
             {
-                var subresource = fieldsSubresource ?? (kind == UpdateKind.Status ? "status" : null);
+                var subresource = fieldsSubresource ?? kind switch
+                {
+                    UpdateKind.Status => "status",
+                    UpdateKind.Approval => "approval",
+                    _ => null,
+                };
                 ManagedFields.TrackUpdate(old, obj, FieldManager(context), subresource, resource.ApiVersion, api.Time.GetUtcNow(), resource.Schema);
             }
 
@@ -206,7 +212,7 @@ public sealed partial class ResourceHandler
             {
                 if (dryRun)
                 {
-                    return Served(current);
+                    return Served(resource, current);
                 }
 
                 var deleted = await api.Store.DeleteAsync(current.Key, new Preconditions(current.ModRevision), context.RequestAborted);
@@ -220,9 +226,9 @@ public sealed partial class ResourceHandler
             }
 
             // kube-apiserver does not write an update that changes nothing: the resourceVersion stays the same.
-            if (JsonNode.DeepEquals(StripForComparison(obj), StripForComparison(Decode(current))))
+            if (JsonNode.DeepEquals(StripForComparison(obj), StripForComparison(Decode(resource, current))))
             {
-                return Served(current);
+                return Served(resource, current);
             }
 
             if (dryRun)
@@ -230,11 +236,11 @@ public sealed partial class ResourceHandler
                 return StoredValueFormat.WithResourceVersion(JsonOutputBytes(obj), current.ModRevision);
             }
 
-            var result = await api.Store.UpdateAsync(current.Key, JsonOutputBytes(obj), new Preconditions(current.ModRevision), context.RequestAborted);
+            var result = await api.Store.UpdateAsync(current.Key, ToStorage(resource, obj), new Preconditions(current.ModRevision), context.RequestAborted);
             switch (result.Status)
             {
                 case StoreStatus.Ok:
-                    return Served(result.Object!);
+                    return Served(resource, result.Object!);
                 case StoreStatus.TooLarge:
                     throw new ApiException(Statuses.RequestEntityTooLarge($"the object is larger than the store accepts ({StoreLimits.DefaultMaxValueBytes} bytes)"));
             }
@@ -245,6 +251,15 @@ public sealed partial class ResourceHandler
                 throw new ApiException(Statuses.Modified(resource, name));
             }
         }
+    }
+
+    // certificatesigningrequests/approval changes only the Approved/Denied/Failed conditions.
+    private static JsonObject PrepareForApproval(JsonObject obj, JsonObject old)
+    {
+        var result = (JsonObject)old.DeepClone();
+        var conditions = obj.Find("status.conditions")?.DeepClone();
+        result.GetOrAddObject("status").SetOrRemove("conditions", conditions);
+        return result;
     }
 
     private async Task<StoredObject> RereadOrThrowAsync(ResourceDefinition resource, string? ns, string name, StoreResult result, long expected, CancellationToken cancellationToken)

@@ -33,6 +33,11 @@ public sealed partial class ResourceHandler(ApiContext api)
             throw new ApiException(Statuses.MethodNotAllowed($"the server does not allow this method on the requested resource"));
         }
 
+        if (resource.Plural == "bindings" && info.Verb == "create" && info.Name is null)
+        {
+            return BindingResourceAsync(context, ns!);
+        }
+
         return info.Verb switch
         {
             "get" => GetAsync(context, resource, ns, info.Name!),
@@ -81,6 +86,26 @@ public sealed partial class ResourceHandler(ApiContext api)
         if (sub == "scale")
         {
             return ScaleAsync(context, resource, ns, info.Name, info.Verb);
+        }
+
+        if (resource.Plural == "pods" && sub == "binding")
+        {
+            return BindAsync(context, ns!, info.Name);
+        }
+
+        if (resource.Plural == "pods" && sub == "eviction")
+        {
+            return EvictAsync(context, ns!, info.Name);
+        }
+
+        if (resource.Plural == "certificatesigningrequests" && sub == "approval")
+        {
+            return info.Verb switch
+            {
+                "get" => GetAsync(context, resource, ns, info.Name),
+                "update" => UpdateAsync(context, resource, ns, info.Name, UpdateKind.Approval),
+                _ => PatchAsync(context, resource, ns, info.Name, UpdateKind.Approval),
+            };
         }
 
         throw new ApiException(Statuses.MethodNotAllowed($"the {resource.Plural}/{sub} subresource is not served by monokube yet"));
@@ -134,14 +159,28 @@ public sealed partial class ResourceHandler(ApiContext api)
     }
 
     /// <summary>The object's JSON as served: the stored value with metadata.resourceVersion set to its revision.</summary>
-    private static byte[] Served(StoredObject stored) => StoredValueFormat.WithResourceVersion(stored.Value, stored.ModRevision);
+    private static byte[] Served(ResourceDefinition resource, StoredObject stored) => resource.Converter is null
+        ? StoredValueFormat.WithResourceVersion(stored.Value, stored.ModRevision)
+        : Serialization.JsonOutput.ToBytes(Decode(resource, stored));
 
-    private static JsonObject Decode(StoredObject stored)
+    private static JsonObject Decode(ResourceDefinition resource, StoredObject stored) => Decode(resource, stored.Value, stored.ModRevision);
+
+    /// <summary>A stored value as served (converted to the served version), with the given resourceVersion.</summary>
+    private static JsonObject Decode(ResourceDefinition resource, byte[] value, long revision)
     {
-        var obj = ObjectWriter.Parse(stored.Value);
-        new ObjectMeta(obj).ResourceVersion = stored.ModRevision.ToString(CultureInfo.InvariantCulture);
+        var obj = ObjectWriter.Parse(value);
+        if (resource.Converter is { } converter)
+        {
+            obj = converter.FromStorage(obj);
+        }
+
+        new ObjectMeta(obj).ResourceVersion = revision.ToString(CultureInfo.InvariantCulture);
         return obj;
     }
+
+    /// <summary>The bytes to store for a served object (converted to the storage version).</summary>
+    private static byte[] ToStorage(ResourceDefinition resource, JsonObject obj) =>
+        Serialization.JsonOutput.ToBytes(resource.Converter is { } converter ? converter.ToStorage(obj) : obj);
 
     private static long ParseResourceVersion(string? text, ResourceDefinition resource, string? name)
     {
@@ -185,10 +224,21 @@ public sealed partial class ResourceHandler(ApiContext api)
         }
     }
 
+    // POST /api/v1/namespaces/{ns}/bindings names the pod in the Binding's metadata.
+    private async Task BindingResourceAsync(HttpContext context, string ns)
+    {
+        context.Request.EnableBuffering();
+        var (binding, _) = await RequestBody.ReadObjectAsync(context);
+        var pod = binding.GetString("metadata.name") ?? throw new ApiException(Statuses.BadRequest("a Binding names its pod in metadata.name"));
+        context.Request.Body.Position = 0;
+        await BindAsync(context, ns, pod);
+    }
+
     private enum UpdateKind
     {
         Main,
         Status,
         Finalize,
+        Approval,
     }
 }

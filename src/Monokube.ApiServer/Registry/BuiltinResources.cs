@@ -79,7 +79,7 @@ public static class BuiltinResources
                 subresources: [Sub("approval", "certificates.k8s.io", "v1", "CertificateSigningRequest", ReadWrite), Status("certificates.k8s.io", "v1", "CertificateSigningRequest")]),
             Resource("coordination.k8s.io", "v1", "Lease", "leases", true, typeof(V1Lease)),
             Resource("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, typeof(V1EndpointSlice)),
-            Resource("events.k8s.io", "v1", "Event", "events", true, typeof(Eventsv1Event), shortNames: ["ev"], strategy: new EventStrategy()),
+            WithConverter(Resource("events.k8s.io", "v1", "Event", "events", true, typeof(Eventsv1Event), shortNames: ["ev"], strategy: new EventStrategy(regarding: true)), new EventsV1Converter()),
 
             // networking, node, policy, scheduling, storage
             Resource("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false, typeof(V1IngressClass)),
@@ -108,6 +108,23 @@ public static class BuiltinResources
                 subresources: [Status("apiextensions.k8s.io", "v1", "CustomResourceDefinition")], strategy: ResourceStrategy.TrackingGeneration),
         ];
     }
+
+    private static ResourceDefinition WithConverter(ResourceDefinition resource, IStorageConverter converter) => new()
+    {
+        Group = resource.Group,
+        Version = resource.Version,
+        Kind = resource.Kind,
+        Plural = resource.Plural,
+        Namespaced = resource.Namespaced,
+        ModelType = resource.ModelType,
+        ShortNames = resource.ShortNames,
+        Categories = resource.Categories,
+        Verbs = resource.Verbs,
+        Subresources = resource.Subresources,
+        StoragePrefix = resource.StoragePrefix,
+        Strategy = resource.Strategy,
+        Converter = converter,
+    };
 
     private static ResourceDefinition Core(string kind, string plural, bool namespaced, Type model, string[]? shortNames = null, string[]? categories = null,
         string[]? verbs = null, SubresourceDefinition[]? subresources = null, string? storage = null, ResourceStrategy? strategy = null) =>

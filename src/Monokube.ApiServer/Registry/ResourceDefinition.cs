@@ -41,6 +41,9 @@ public sealed class ResourceDefinition
 
     public ResourceStrategy Strategy { get; init; } = ResourceStrategy.Default;
 
+    /// <summary>Set when the resource is stored in another version than it is served in.</summary>
+    public IStorageConverter? Converter { get; init; }
+
     /// <summary>The structural schema objects of this resource are decoded against (null: accept any fields).</summary>
     public Schema.SchemaNode? Schema => field ??= ModelType is null ? null : Monokube.ApiServer.Schema.ModelSchemas.For(ModelType);
 

@@ -75,7 +75,7 @@ public static class ManagedFields
     /// <summary>Records an update (or a create, when <paramref name="old"/> is null) by <paramref name="manager"/>.</summary>
     public static void TrackUpdate(JsonObject? old, JsonObject obj, string manager, string? subresource, string apiVersion, DateTimeOffset now, SchemaNode? schema)
     {
-        var status = subresource == "status";
+        var status = subresource is "status" or "approval";
         var entries = old is null ? [] : Read(old);
         var newSet = FieldPaths.Of(obj, schema, status);
         var oldSet = old is null ? new FieldSet() : FieldPaths.Of(old, schema, status);

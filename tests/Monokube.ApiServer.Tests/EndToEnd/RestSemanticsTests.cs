@@ -277,6 +277,67 @@ public abstract class RestSemanticsTests(ApiServerFixture server)
     }
 
     [Fact]
+    public async Task Events_written_through_events_k8s_io_are_core_events_and_back()
+    {
+        var ns = await NamespaceAsync();
+        var created = await SendAsync(HttpMethod.Post, $"/apis/events.k8s.io/v1/namespaces/{ns}/events",
+            """{"apiVersion":"events.k8s.io/v1","kind":"Event","metadata":{"name":"e1"},"eventTime":"2026-01-02T03:04:05.000000Z","reportingController":"tests","reportingInstance":"i1","action":"Testing","reason":"Checked","regarding":{"kind":"Pod","name":"p","namespace":"x"},"note":"hello","type":"Normal"}""");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("hello", (await JsonAsync(created))["note"]!.ToString());
+
+        var core = await JsonAsync(await SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/events/e1"));
+        Assert.Equal(("v1", "hello", "Pod", "tests"), (core["apiVersion"]!.ToString(), core["message"]!.ToString(), core["involvedObject"]!["kind"]!.ToString(), core["reportingComponent"]!.ToString()));
+
+        var selected = await JsonAsync(await SendAsync(HttpMethod.Get, $"/apis/events.k8s.io/v1/namespaces/{ns}/events?fieldSelector=regarding.name%3Dp"));
+        Assert.Equal("events.k8s.io/v1", selected["items"]![0]!["apiVersion"]!.ToString());
+        Assert.Equal("p", selected["items"]![0]!["regarding"]!["name"]!.ToString());
+        var coreSelected = await JsonAsync(await SendAsync(HttpMethod.Get, $"/api/v1/namespaces/{ns}/events?fieldSelector=involvedObject.name%3Dp"));
+        Assert.Single(coreSelected["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Binding_assigns_a_pod_once_and_eviction_respects_disruption_budgets()
+    {
+        var ns = await NamespaceAsync();
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        await SendAsync(HttpMethod.Post, pods, """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"app":"a"}},"spec":{"containers":[{"name":"c","image":"x:1"}]}}""");
+
+        var bound = await SendAsync(HttpMethod.Post, pods + "/p/binding", """{"apiVersion":"v1","kind":"Binding","metadata":{"name":"p"},"target":{"kind":"Node","name":"n1"}}""");
+        Assert.Equal(HttpStatusCode.Created, bound.StatusCode);
+        Assert.Equal("Success", (await JsonAsync(bound))["status"]!.ToString());
+        var pod = await JsonAsync(await SendAsync(HttpMethod.Get, pods + "/p"));
+        Assert.Equal("n1", pod["spec"]!["nodeName"]!.ToString());
+        Assert.Contains(pod["status"]!["conditions"]!.AsArray(), c => c!["type"]!.ToString() == "PodScheduled" && c["status"]!.ToString() == "True");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, pods + "/p/binding", """{"apiVersion":"v1","kind":"Binding","metadata":{"name":"p"},"target":{"kind":"Node","name":"n2"}}"""),
+            HttpStatusCode.Conflict, "Conflict");
+
+        await SendAsync(HttpMethod.Patch, pods + "/p/status", """{"status":{"phase":"Running"}}""", "application/merge-patch+json");
+        await SendAsync(HttpMethod.Post, $"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets", """{"apiVersion":"policy/v1","kind":"PodDisruptionBudget","metadata":{"name":"keep"},"spec":{"minAvailable":1,"selector":{"matchLabels":{"app":"a"}}}}""");
+        var refused = await SendAsync(HttpMethod.Post, pods + "/p/eviction", """{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"p"}}""");
+        await AssertStatusAsync(refused, HttpStatusCode.TooManyRequests, "TooManyRequests");
+
+        await SendAsync(HttpMethod.Delete, $"/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets/keep");
+        var evicted = await SendAsync(HttpMethod.Post, pods + "/p/eviction", """{"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"p"},"deleteOptions":{"gracePeriodSeconds":0}}""");
+        Assert.Equal(HttpStatusCode.Created, evicted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, pods + "/p")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Csr_approval_changes_only_the_conditions()
+    {
+        var name = "csr-" + Guid.NewGuid().ToString("N")[..8];
+        var path = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
+        var created = await SendAsync(HttpMethod.Post, path, $$$"""{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":"{{{name}}}"},"spec":{"request":"dGVzdA==","signerName":"example.com/s","usages":["client auth"]}}""");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var approved = await SendAsync(HttpMethod.Put, $"{path}/{name}/approval",
+            $$$"""{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":"{{{name}}}"},"spec":{"request":"Y2hhbmdlZA==","signerName":"example.com/s","usages":["client auth"]},"status":{"conditions":[{"type":"Approved","status":"True","reason":"Test","message":"ok"}]}}""");
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        var csr = await JsonAsync(approved);
+        Assert.Equal("Approved", csr["status"]!["conditions"]![0]!["type"]!.ToString());
+        Assert.Equal("dGVzdA==", csr["spec"]!["request"]!.ToString());
+    }
+
+    [Fact]
     public async Task Discovery_answers_legacy_or_aggregated_by_the_accept_header()
     {
         var legacy = await Http.GetAsync("/api", Token);
