@@ -19,4 +19,9 @@ public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, Ti
     public StrategyContext Strategy { get; } = new(time);
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger("Monokube.Api");
+
+    public Services.ClusterIpAllocator ClusterIps { get; } = new(store, options.ServiceClusterIpRange, time);
+
+    /// <summary>Serializes node port allocation inside this server (ports are found by scanning Services).</summary>
+    public SemaphoreSlim NodePortLock { get; } = new(1, 1);
 }

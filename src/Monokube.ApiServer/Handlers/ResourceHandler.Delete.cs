@@ -63,6 +63,7 @@ public sealed partial class ResourceHandler
                 var deleted = await api.Store.DeleteAsync(current.Key, new Preconditions(current.ModRevision, meta.Uid), context.RequestAborted);
                 if (deleted.Status == StoreStatus.Ok)
                 {
+                    await ReleaseServiceAsync(resource, obj);
                     return (StatusCodes.Status200OK, DeletedBody(resource, obj, deleted.Revision));
                 }
 

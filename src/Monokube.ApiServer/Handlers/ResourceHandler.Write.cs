@@ -79,12 +79,33 @@ public sealed partial class ResourceHandler
             }
 
             Validate(resource, obj, null);
+            if (IsService(resource) && (await ReadAsync(resource, ns, meta.Name!, context.RequestAborted)) is not null && !generated)
+            {
+                throw new ApiException(Statuses.AlreadyExists(resource, meta.Name!));
+            }
+
+            var allocated = IsService(resource) ? await AllocateServiceAsync(obj, ns!, meta.Name!, dryRun, context.RequestAborted) : null;
             if (dryRun)
             {
                 return JsonOutputBytes(obj);
             }
 
-            var result = await api.Store.CreateAsync(resource.Key(ns, meta.Name!), ToStorage(resource, obj), context.RequestAborted);
+            StoreResult result;
+            try
+            {
+                result = await api.Store.CreateAsync(resource.Key(ns, meta.Name!), ToStorage(resource, obj), context.RequestAborted);
+            }
+            catch
+            {
+                await api.ClusterIps.ReleaseAsync(allocated, CancellationToken.None);
+                throw;
+            }
+
+            if (result.Status != StoreStatus.Ok)
+            {
+                await api.ClusterIps.ReleaseAsync(allocated, CancellationToken.None);
+            }
+
             switch (result.Status)
             {
                 case StoreStatus.Ok:
@@ -218,6 +239,7 @@ public sealed partial class ResourceHandler
                 var deleted = await api.Store.DeleteAsync(current.Key, new Preconditions(current.ModRevision), context.RequestAborted);
                 if (deleted.Status == StoreStatus.Ok)
                 {
+                    await ReleaseServiceAsync(resource, obj);
                     return StoredValueFormat.WithResourceVersion(JsonOutputBytes(obj), deleted.Revision);
                 }
 

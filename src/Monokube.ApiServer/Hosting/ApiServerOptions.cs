@@ -15,6 +15,12 @@ public sealed class ApiServerOptions
 
     public WatchOptions Watch { get; init; } = new();
 
+    /// <summary>The range Service cluster IPs come from (kube-apiserver's --service-cluster-ip-range).</summary>
+    public Services.ServiceIpRange ServiceClusterIpRange { get; init; } = Services.ServiceIpRange.Default;
+
+    /// <summary>The range of Service node ports (kube-apiserver's --service-node-port-range).</summary>
+    public (int First, int Last) ServiceNodePortRange { get; init; } = (30000, 32767);
+
     /// <summary>How long in-flight requests may take to finish when the server stops.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

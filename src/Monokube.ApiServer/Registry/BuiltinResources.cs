@@ -83,6 +83,9 @@ public static class BuiltinResources
 
             // networking, node, policy, scheduling, storage
             Resource("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false, typeof(V1IngressClass)),
+            Resource("networking.k8s.io", "v1", "IPAddress", "ipaddresses", false, typeof(V1IPAddress), shortNames: ["ip"]),
+            Resource("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", false, typeof(V1ServiceCIDR),
+                subresources: [Status("networking.k8s.io", "v1", "ServiceCIDR")]),
             Resource("networking.k8s.io", "v1", "Ingress", "ingresses", true, typeof(V1Ingress), shortNames: ["ing"], storage: "ingress",
                 subresources: [Status("networking.k8s.io", "v1", "Ingress")]),
             Resource("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, typeof(V1NetworkPolicy), shortNames: ["netpol"], strategy: ResourceStrategy.TrackingGeneration),

@@ -22,7 +22,7 @@ public static class Applier
 
         var conflicts = new List<ApplyConflict>();
         // A list element's own path ("." under "k:{...}") names only its identity: its keys match by construction.
-        foreach (var leaf in leaves.Where(l => l.Count == 0 || !l[^1].StartsWith("k:", StringComparison.Ordinal)))
+        foreach (var leaf in leaves.Where(l => l.Count == 0 || l[^1] != "."))
         {
             var wanted = FieldPaths.Resolve(applied, leaf, out _);
             var current = FieldPaths.Resolve(live, leaf, out var exists);

@@ -111,6 +111,11 @@ public static class FieldPaths
         found = true;
         foreach (var key in path)
         {
+            if (key == ".")
+            {
+                break;
+            }
+
             switch (current)
             {
                 case JsonObject obj when key.StartsWith("f:", StringComparison.Ordinal):
@@ -152,6 +157,11 @@ public static class FieldPaths
     /// <summary>Removes the field (or list element) a path names from the object.</summary>
     public static void RemovePath(JsonObject root, IReadOnlyList<string> path)
     {
+        if (path.Count > 0 && path[^1] == ".")
+        {
+            path = path.Take(path.Count - 1).ToList();
+        }
+
         if (path.Count == 0)
         {
             return;

@@ -28,17 +28,11 @@ public sealed class FieldSet
 
     public void Remove(string key) => _children.Remove(key);
 
-    /// <summary>Every leaf path ("." counts as the path of its parent).</summary>
+    /// <summary>Every leaf path; a path ending in "." names a list element itself.</summary>
     public IEnumerable<IReadOnlyList<string>> Leaves()
     {
         foreach (var (key, child) in _children)
         {
-            if (key == ".")
-            {
-                yield return [];
-                continue;
-            }
-
             if (child.IsEmpty)
             {
                 yield return [key];
@@ -65,7 +59,7 @@ public sealed class FieldSet
             node = next;
         }
 
-        return node.IsEmpty || node._children.ContainsKey(".");
+        return node.IsEmpty;
     }
 
     public void AddLeaf(IReadOnlyList<string> path)
@@ -87,7 +81,6 @@ public sealed class FieldSet
     {
         if (index == path.Count)
         {
-            _children.Remove(".");
             return _children.Count == 0;
         }
 

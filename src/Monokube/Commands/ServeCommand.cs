@@ -31,6 +31,8 @@ internal sealed class ServeCommand : ICommand
         var etcdCert = flags.String("etcd-certfile", "", "PEM client certificate for etcd");
         var etcdKey = flags.String("etcd-keyfile", "", "PEM private key of --etcd-certfile");
         var history = flags.Int("memory-history-revisions", 10_000, "Revisions of history the memory store keeps for watches and paged lists");
+        var serviceRange = flags.String("service-cluster-ip-range", "10.0.0.0/24", "The IPv4 CIDR Service cluster IPs are allocated from (its first address is the kubernetes Service's)");
+        var nodePortRange = flags.String("service-node-port-range", "30000-32767", "The port range NodePort Services are allocated from");
         var kubeconfig = flags.String("write-kubeconfig", "", "Write a kubeconfig for this server to this path once it serves");
         var verbosity = flags.Int("v", 0, "Log verbosity: 0 info, 4 debug, 6 trace");
 
@@ -81,7 +83,30 @@ internal sealed class ServeCommand : ICommand
             throw new CommandLineException("--memory-history-revisions must be at least 1");
         }
 
-        var options = new ApiServerOptions { BindAddress = address, Port = port.Value, InsecureHttp = insecureHttp.Value };
+        ApiServer.Services.ServiceIpRange ipRange;
+        try
+        {
+            ipRange = ApiServer.Services.ServiceIpRange.Parse(serviceRange.Value);
+        }
+        catch (FormatException e)
+        {
+            throw new CommandLineException("invalid --service-cluster-ip-range: " + e.Message);
+        }
+
+        var portBounds = nodePortRange.Value.Split('-');
+        if (portBounds.Length != 2 || !int.TryParse(portBounds[0], out var firstPort) || !int.TryParse(portBounds[1], out var lastPort) || firstPort < 1 || lastPort > 65535 || firstPort > lastPort)
+        {
+            throw new CommandLineException($"invalid --service-node-port-range \"{nodePortRange.Value}\": expected FIRST-LAST, such as 30000-32767");
+        }
+
+        var options = new ApiServerOptions
+        {
+            BindAddress = address,
+            Port = port.Value,
+            InsecureHttp = insecureHttp.Value,
+            ServiceClusterIpRange = ipRange,
+            ServiceNodePortRange = (firstPort, lastPort),
+        };
         using var loggerFactory = Logging.CreateFactory(verbosity.Value);
         await using var store = CreateStore(useEtcd, etcdServers.Value, etcdPrefix.Value, etcdCa.Value, etcdCert.Value, etcdKey.Value, history.Value, loggerFactory);
 

@@ -323,6 +323,39 @@ public abstract class RestSemanticsTests(ApiServerFixture server)
     }
 
     [Fact]
+    public async Task Services_get_cluster_ips_and_node_ports_that_are_released_with_them()
+    {
+        var ns = await NamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/services";
+        static string Service(string name, string spec) => "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"" + name + "\"},\"spec\":{" + spec + "}}";
+
+        var a = await JsonAsync(await SendAsync(HttpMethod.Post, path, Service("a", "\"ports\":[{\"port\":80}]")));
+        var ipA = a["spec"]!["clusterIP"]!.ToString();
+        Assert.StartsWith("10.0.0.", ipA, StringComparison.Ordinal);
+        Assert.NotEqual("10.0.0.1", ipA);
+        Assert.Equal($"[\"{ipA}\"]", a["spec"]!["clusterIPs"]!.ToJsonString());
+        Assert.Equal(80, a["spec"]!["ports"]![0]!["targetPort"]!.GetValue<long>());
+        var reservation = await JsonAsync(await SendAsync(HttpMethod.Get, "/apis/networking.k8s.io/v1/ipaddresses/" + ipA));
+        Assert.Equal("a", reservation["spec"]!["parentRef"]!["name"]!.ToString());
+
+        var taken = await SendAsync(HttpMethod.Post, path, Service("b", $"\"clusterIP\":\"{ipA}\",\"ports\":[{{\"port\":80}}]"));
+        await AssertStatusAsync(taken, (HttpStatusCode)422, "Invalid");
+        var outside = await SendAsync(HttpMethod.Post, path, Service("c", "\"clusterIP\":\"192.168.9.9\",\"ports\":[{\"port\":80}]"));
+        await AssertStatusAsync(outside, (HttpStatusCode)422, "Invalid");
+
+        var nodePort = await JsonAsync(await SendAsync(HttpMethod.Post, path, Service("np", "\"type\":\"NodePort\",\"ports\":[{\"port\":80}]")));
+        var port = nodePort["spec"]!["ports"]![0]!["nodePort"]!.GetValue<long>();
+        Assert.InRange(port, 30000, 32767);
+        var headless = await JsonAsync(await SendAsync(HttpMethod.Post, path, Service("h", "\"clusterIP\":\"None\"")));
+        Assert.Equal("None", headless["spec"]!["clusterIP"]!.ToString());
+
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Delete, path + "/a")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/apis/networking.k8s.io/v1/ipaddresses/" + ipA)).StatusCode);
+        var reused = await JsonAsync(await SendAsync(HttpMethod.Post, path, Service("b", $"\"clusterIP\":\"{ipA}\",\"ports\":[{{\"port\":80}}]")));
+        Assert.Equal(ipA, reused["spec"]!["clusterIP"]!.ToString());
+    }
+
+    [Fact]
     public async Task Csr_approval_changes_only_the_conditions()
     {
         var name = "csr-" + Guid.NewGuid().ToString("N")[..8];

@@ -41,6 +41,19 @@ public sealed class ServiceStrategy : ResourceStrategy
             spec["clusterIPs"] = ips.DeepClone();
         }
 
+        // Allocated node ports stay when an update leaves them out, as kube-apiserver keeps them.
+        if (spec["ports"] is JsonArray ports && oldSpec?["ports"] is JsonArray oldPorts)
+        {
+            foreach (var port in ports.OfType<JsonObject>().Where(p => p["nodePort"] is null))
+            {
+                var match = oldPorts.OfType<JsonObject>().FirstOrDefault(o => JsonNode.DeepEquals(o["port"], port["port"]) && o.GetString("protocol") == (port.GetString("protocol") ?? "TCP"));
+                if (match?["nodePort"] is { } nodePort)
+                {
+                    port["nodePort"] = nodePort.DeepClone();
+                }
+            }
+        }
+
         ApplyDefaults(spec);
     }
 
