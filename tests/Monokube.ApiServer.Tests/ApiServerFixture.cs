@@ -16,10 +16,13 @@ public abstract class ApiServerFixture : IAsyncLifetime
 {
     private readonly TempDirectory _dir = new();
     private Hosting.ApiServer? _server;
+    private MonokubeProcess? _process;
+    private Uri? _url;
 
+    /// <summary>The store behind the server (in process), or a client of the same etcd (native binary).</summary>
     public IObjectStore Store { get; private set; } = null!;
 
-    public string Url => _server!.Url.ToString().TrimEnd('/');
+    public string Url => _url!.ToString().TrimEnd('/');
 
     public string Kubeconfig => _dir.File("kubeconfig");
 
@@ -27,14 +30,31 @@ public abstract class ApiServerFixture : IAsyncLifetime
 
     public IKubernetes Client { get; private set; } = null!;
 
+    /// <summary>
+    /// Starts the server in process, or — when $MONOKUBE_BIN names the published native binary (CI) — as that
+    /// binary, so the same kubectl scenarios run against the Native AOT build.
+    /// </summary>
     public virtual async ValueTask InitializeAsync()
     {
         Store = await CreateStoreAsync();
-        _server = await Hosting.ApiServer.StartAsync(new ApiServerOptions { BindAddress = IPAddress.Loopback, Port = 0, InsecureHttp = true }, Store);
-        await Hosting.Kubeconfig.WriteInsecureAsync(Kubeconfig, _server.Url, CancellationToken.None);
+        if (Environment.GetEnvironmentVariable("MONOKUBE_BIN") is { Length: > 0 })
+        {
+            _process = await MonokubeProcess.ServeAsync(["--insecure-http", "--secure-port=0", .. ServeFlags()]);
+            _url = new Uri(_process.Url);
+        }
+        else
+        {
+            _server = await Hosting.ApiServer.StartAsync(new ApiServerOptions { BindAddress = IPAddress.Loopback, Port = 0, InsecureHttp = true }, Store);
+            _url = _server.Url;
+        }
+
+        await Hosting.Kubeconfig.WriteInsecureAsync(Kubeconfig, _url, CancellationToken.None);
         Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Kubeconfig));
-        Http.BaseAddress = _server.Url;
+        Http.BaseAddress = _url;
     }
+
+    /// <summary>The serve flags that select this fixture's store when the server runs as a process.</summary>
+    protected virtual IEnumerable<string> ServeFlags() => [];
 
     public virtual async ValueTask DisposeAsync()
     {
@@ -43,6 +63,12 @@ public abstract class ApiServerFixture : IAsyncLifetime
         if (_server is not null)
         {
             await _server.DisposeAsync();
+        }
+
+        if (_process is not null)
+        {
+            await _process.TerminateAsync();
+            await _process.DisposeAsync();
         }
 
         await Store.DisposeAsync();
@@ -89,4 +115,6 @@ public sealed class EtcdApiServerFixture : ApiServerFixture
         _etcd = await EtcdProcess.StartAsync();
         return new EtcdObjectStore(new EtcdOptions { Endpoints = [new Uri(_etcd.ClientUrl)] });
     }
+
+    protected override IEnumerable<string> ServeFlags() => ["--etcd-servers", _etcd!.ClientUrl];
 }
