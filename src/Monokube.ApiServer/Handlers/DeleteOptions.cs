@@ -23,7 +23,13 @@ public sealed record DeleteOptions(long? GracePeriodSeconds, string? Propagation
             var bytes = await RequestBody.ReadBytesAsync(context);
             if (bytes.Length > 0)
             {
-                var body = (context.Request.ContentType is { } type && MediaTypeIsYaml(type) ? RequestBody.ParseYaml(bytes) : RequestBody.ParseJson(bytes, null)) as JsonObject
+                var type = context.Request.ContentType is { } header ? Serialization.MediaType.Parse(header).Type : "application/json";
+                var body = (type switch
+                {
+                    "application/yaml" => RequestBody.ParseYaml(bytes),
+                    RequestBody.ProtobufMediaType => RequestBody.ParseProtobuf(bytes),
+                    _ => RequestBody.ParseJson(bytes, null),
+                }) as JsonObject
                     ?? throw new ApiException(Statuses.BadRequest("the DeleteOptions body must be a JSON object"));
                 if (body.GetString("kind") is { } kind && kind != "DeleteOptions")
                 {
@@ -81,5 +87,4 @@ public sealed record DeleteOptions(long? GracePeriodSeconds, string? Propagation
         return new DeleteOptions(grace, policy, uid, rv, dryRun);
     }
 
-    private static bool MediaTypeIsYaml(string contentType) => contentType.StartsWith("application/yaml", StringComparison.OrdinalIgnoreCase);
 }

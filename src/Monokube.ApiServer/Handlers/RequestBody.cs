@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Monokube.ApiServer.Api;
 using Monokube.ApiServer.Serialization;
+using Monokube.ApiServer.Serialization.Protobuf;
 using YamlDotNet.Core;
 
 namespace Monokube.ApiServer.Handlers;
@@ -53,7 +54,7 @@ public static class RequestBody
         return buffer.ToArray();
     }
 
-    /// <summary>The media type of the body; protobuf and unknown types are refused with 415.</summary>
+    /// <summary>The media type of the body; one not in <paramref name="accepted"/> is refused with 415.</summary>
     public static MediaType ContentType(HttpContext context, IReadOnlyCollection<string> accepted)
     {
         var header = context.Request.ContentType;
@@ -63,12 +64,6 @@ public static class RequestBody
         }
 
         var type = MediaType.Parse(header);
-        if (type.Type == ProtobufMediaType)
-        {
-            throw new ApiException(Statuses.UnsupportedMediaType(
-                "monokube does not accept protobuf request bodies; configure the client to send JSON (kubelet: contentType: application/json in its KubeletConfiguration; kube-controller-manager and kube-scheduler: --kube-api-content-type=application/json)"));
-        }
-
         if (!accepted.Contains(type.Type))
         {
             throw new ApiException(Statuses.UnsupportedMediaType($"the body of the request was in an unknown format - accepted media types include: {string.Join(", ", accepted)}"));
@@ -77,13 +72,18 @@ public static class RequestBody
         return type;
     }
 
-    /// <summary>Reads an object body (POST/PUT) in JSON or YAML.</summary>
+    /// <summary>Reads an object body (POST/PUT) in JSON, YAML or Kubernetes protobuf.</summary>
     public static async Task<(JsonObject Object, List<string> Duplicates)> ReadObjectAsync(HttpContext context)
     {
         var type = ContentType(context, ["application/json", "application/yaml", ProtobufMediaType]);
         var bytes = await ReadBytesAsync(context);
         var duplicates = new List<string>();
-        var node = type.Type == "application/yaml" ? ParseYaml(bytes) : ParseJson(bytes, duplicates);
+        var node = type.Type switch
+        {
+            "application/yaml" => ParseYaml(bytes),
+            ProtobufMediaType => ParseProtobuf(bytes),
+            _ => ParseJson(bytes, duplicates),
+        };
         if (node is not JsonObject obj)
         {
             throw new ApiException(Statuses.BadRequest($"the request body must be a JSON object, not {Describe(node)}"));
@@ -106,6 +106,18 @@ public static class RequestBody
         catch (System.Text.Json.JsonException e)
         {
             throw new ApiException(Statuses.BadRequest("the request body is not valid JSON: " + e.Message));
+        }
+    }
+
+    public static JsonObject ParseProtobuf(byte[] bytes)
+    {
+        try
+        {
+            return ProtobufDecoder.Decode(bytes);
+        }
+        catch (ProtobufException e)
+        {
+            throw new ApiException(e.Unsupported ? Statuses.UnsupportedMediaType(e.Message) : Statuses.BadRequest("the request body is not valid protobuf: " + e.Message));
         }
     }
 
