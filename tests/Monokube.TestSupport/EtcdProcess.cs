@@ -63,6 +63,18 @@ public sealed class EtcdProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGSTOP: etcd keeps its connections but answers nothing, as a hung or overloaded member would.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>SIGCONT after <see cref="PauseAsync"/>.</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, _process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>Starts etcd again on the same ports and data directory.</summary>
     public Task RestartAsync() => LaunchAsync();
 

@@ -1,3 +1,4 @@
+using Monokube.ApiServer.Requests;
 using Monokube.CommandLine;
 
 namespace Monokube.Tests;

@@ -124,7 +124,10 @@ public sealed class ServeTests
 
     [Theory]
     [InlineData("serve --nope", "unknown flag: --nope")]
-    [InlineData("serve", "HTTPS serving is not implemented yet")]
+    [InlineData("serve --tls-cert-file=server.crt", "--tls-cert-file and --tls-private-key-file go together")]
+    [InlineData("serve --insecure-http --token-auth-file=tokens.csv", "cannot be combined with")]
+    [InlineData("serve --insecure-http --request-timeout=0s", "--request-timeout must be positive")]
+    [InlineData("serve --insecure-http --request-timeout=soon", "invalid argument \"soon\" for \"--request-timeout\" flag")]
     [InlineData("serve --insecure-http --bind-address=0.0.0.0", "only on a loopback address")]
     [InlineData("serve --insecure-http --storage=etcd", "--storage=etcd needs --etcd-servers")]
     [InlineData("serve --insecure-http --etcd-servers=ftp://x:1", "invalid --etcd-servers")]

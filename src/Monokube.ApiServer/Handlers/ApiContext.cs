@@ -5,8 +5,8 @@ using Monokube.Storage;
 
 namespace Monokube.ApiServer.Handlers;
 
-/// <summary>What every handler works with: the registry, the store, the clock and the server's options.</summary>
-public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, TimeProvider time, ApiServerOptions options, ILoggerFactory loggerFactory)
+/// <summary>What every handler works with: the registry, the store, the clock, the server's options and admission.</summary>
+public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, TimeProvider time, ApiServerOptions options, ILoggerFactory loggerFactory, Admission.AdmissionChain admission)
 {
     public ResourceRegistry Registry { get; } = registry;
 
@@ -18,9 +18,15 @@ public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, Ti
 
     public StrategyContext Strategy { get; } = new(time);
 
+    /// <summary>The admission plugins (RBAC escalation, NodeRestriction) every write passes.</summary>
+    public Admission.AdmissionChain Admission { get; } = admission;
+
     public ILogger Logger { get; } = loggerFactory.CreateLogger("Monokube.Api");
 
     public Services.ClusterIpAllocator ClusterIps { get; } = new(store, options.ServiceClusterIpRange, time);
+
+    /// <summary>The bound on concurrent watches per client.</summary>
+    public WatchLimiter Watches { get; } = new(options.Watch.MaxPerClient);
 
     /// <summary>Serializes node port allocation inside this server (ports are found by scanning Services).</summary>
     public SemaphoreSlim NodePortLock { get; } = new(1, 1);

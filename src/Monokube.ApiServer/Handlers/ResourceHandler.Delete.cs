@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Monokube.ApiServer.Admission;
 using Monokube.ApiServer.Api;
+using Monokube.ApiServer.Security;
 using Monokube.ApiServer.Objects;
 using Monokube.ApiServer.Registry;
 using Monokube.ApiServer.Serialization;
@@ -43,6 +45,7 @@ public sealed partial class ResourceHandler
                 throw new ApiException(Statuses.Conflict(resource, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {meta.ResourceVersion}"));
             }
 
+            await api.Admission.ValidateAsync(new AdmissionRequest(RequestUser.Get(context), resource, "", AdmissionOperation.Delete, ns, name, null, obj), context.RequestAborted);
             var finalizers = meta.FinalizerNames.ToList();
             var addFinalizer = options.PropagationPolicy switch
             {

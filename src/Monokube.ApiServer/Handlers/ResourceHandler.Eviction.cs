@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Monokube.ApiServer.Admission;
 using Monokube.ApiServer.Api;
+using Monokube.ApiServer.Security;
 using Monokube.ApiServer.Objects;
 using Monokube.ApiServer.Selectors;
 using Monokube.Storage;
@@ -22,6 +24,8 @@ public sealed partial class ResourceHandler
         {
             throw new ApiException(Statuses.BadRequest($"the body must be an Eviction, not {kind}"));
         }
+
+        await api.Admission.ValidateAsync(new AdmissionRequest(RequestUser.Get(context), pods, "eviction", AdmissionOperation.Create, ns, podName, eviction, null), context.RequestAborted);
 
         var stored = await ReadAsync(pods, ns, podName, context.RequestAborted) ?? throw new ApiException(Statuses.NotFound(pods, podName));
         var pod = Decode(pods, stored);

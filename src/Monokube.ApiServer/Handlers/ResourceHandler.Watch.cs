@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Monokube.ApiServer.Api;
 using Monokube.ApiServer.Objects;
 using Monokube.ApiServer.Registry;
+using Monokube.ApiServer.Security;
 using Monokube.ApiServer.Serialization;
 using Monokube.ApiServer.Tables;
 using Monokube.Storage;
@@ -32,6 +33,16 @@ public sealed partial class ResourceHandler
         if (format.Kind is OutputKind.Yaml or OutputKind.PartialObjectMetadataList)
         {
             format = format.Kind == OutputKind.PartialObjectMetadataList ? new OutputFormat(OutputKind.PartialObjectMetadata, format.MetaVersion) : OutputFormat.Json;
+        }
+
+        // A client is its user; over plain HTTP, where nobody is authenticated, its address.
+        var user = RequestUser.Get(context);
+        var client = ReferenceEquals(user, RequestUser.Unauthenticated) ? context.Connection.RemoteIpAddress?.ToString() ?? "" : user.Name;
+        using var slot = api.Watches.TryAcquire(client);
+        if (slot is null)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            throw new ApiException(Statuses.TooManyRequests($"too many concurrent watches for \"{client}\" (at most {api.Watches.MaxPerClient}); close some, or raise --max-watches-per-client", 1));
         }
 
         var aborted = context.RequestAborted;

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Monokube.ApiServer.Admission;
 using Monokube.ApiServer.Api;
 using Monokube.ApiServer.Objects;
 using Monokube.ApiServer.Registry;
 using Monokube.ApiServer.Registry.Strategies;
+using Monokube.ApiServer.Security;
 using Monokube.ApiServer.ServerSideApply;
 using Monokube.ApiServer.Validation;
 using Monokube.Storage;
@@ -35,9 +37,10 @@ public sealed partial class ResourceHandler
     /// <summary>Creates an object from a decoded body; returns its JSON as served. Shared by POST and create-on-PUT.</summary>
     private async Task<byte[]> CreateObjectAsync(HttpContext context, ResourceDefinition resource, string? ns, JsonObject obj, List<string> duplicates, bool dryRun, bool applied = false)
     {
+        // Types first: nothing may read or set metadata fields before the body is known to have the right shape.
+        FieldValidation.Apply(context, resource, obj, duplicates);
         var meta = new ObjectMeta(obj);
         CheckNamespaceOfBody(meta, resource, ns);
-        FieldValidation.Apply(context, resource, obj, duplicates);
         if (resource.Namespaced)
         {
             await CheckNamespaceAcceptsAsync(resource, ns!, context.RequestAborted);
@@ -71,7 +74,7 @@ public sealed partial class ResourceHandler
                 meta.Metadata.Remove("generation");
             }
 
-            resource.Strategy.PrepareForCreate(api.Strategy, resource, obj);
+            resource.Strategy.PrepareForCreate(api.Strategy with { User = RequestUser.Get(context) }, resource, obj);
             if (!applied)
             {
                 meta.Metadata.Remove("managedFields");
@@ -79,6 +82,7 @@ public sealed partial class ResourceHandler
             }
 
             Validate(resource, obj, null);
+            await api.Admission.ValidateAsync(new AdmissionRequest(RequestUser.Get(context), resource, "", AdmissionOperation.Create, ns, meta.Name!, obj, null), context.RequestAborted);
             if (IsService(resource) && (await ReadAsync(resource, ns, meta.Name!, context.RequestAborted)) is not null && !generated)
             {
                 throw new ApiException(Statuses.AlreadyExists(resource, meta.Name!));
@@ -127,6 +131,7 @@ public sealed partial class ResourceHandler
         var dryRun = IsDryRun(context);
         var (obj, duplicates) = await RequestBody.ReadObjectAsync(context);
         CheckTypeMeta(obj, resource);
+        FieldValidation.Apply(context, resource, obj, duplicates);
         var meta = new ObjectMeta(obj);
         if (string.IsNullOrEmpty(meta.Name))
         {
@@ -138,7 +143,6 @@ public sealed partial class ResourceHandler
         }
 
         CheckNamespaceOfBody(meta, resource, ns);
-        FieldValidation.Apply(context, resource, obj, duplicates);
         var expected = ParseResourceVersion(meta.ResourceVersion, resource, name);
 
         var current = await ReadAsync(resource, ns, name, context.RequestAborted);
@@ -178,7 +182,7 @@ public sealed partial class ResourceHandler
             CheckTypeMeta(desired, resource);
             var obj = kind switch
             {
-                UpdateKind.Status => resource.Strategy.PrepareForStatusUpdate(api.Strategy, desired, old),
+                UpdateKind.Status => resource.Strategy.PrepareForStatusUpdate(api.Strategy with { User = RequestUser.Get(context) }, desired, old),
                 UpdateKind.Finalize => NamespaceStrategy.PrepareForFinalize(desired, old),
                 UpdateKind.Approval => PrepareForApproval(desired, old),
                 _ => desired,
@@ -202,17 +206,18 @@ public sealed partial class ResourceHandler
             meta.ResourceVersion = null;
             if (kind == UpdateKind.Main)
             {
-                resource.Strategy.PrepareForUpdate(api.Strategy, resource, obj, old);
+                resource.Strategy.PrepareForUpdate(api.Strategy with { User = RequestUser.Get(context) }, resource, obj, old);
             }
 
+            var subresource = fieldsSubresource ?? kind switch
+            {
+                UpdateKind.Status => "status",
+                UpdateKind.Approval => "approval",
+                UpdateKind.Finalize => "finalize",
+                _ => null,
+            };
             if (!applied)
             {
-                var subresource = fieldsSubresource ?? kind switch
-                {
-                    UpdateKind.Status => "status",
-                    UpdateKind.Approval => "approval",
-                    _ => null,
-                };
                 ManagedFields.TrackUpdate(old, obj, FieldManager(context), subresource, resource.ApiVersion, api.Time.GetUtcNow(), resource.Schema);
             }
 
@@ -227,6 +232,7 @@ public sealed partial class ResourceHandler
             }
 
             Validate(resource, obj, old);
+            await api.Admission.ValidateAsync(new AdmissionRequest(RequestUser.Get(context), resource, subresource ?? "", AdmissionOperation.Update, ns, name, obj, old), context.RequestAborted);
 
             // An object being deleted whose last finalizer is gone is deleted now (kube: ShouldDeleteDuringUpdate).
             if (oldMeta.DeletionTimestamp is not null && meta.FinalizerNames.Count == 0 && !(resource.Plural == "namespaces" && HasSpecFinalizers(obj)))

@@ -16,7 +16,7 @@ namespace Monokube.ApiServer.Handlers;
 /// The REST verbs over every resource of the registry: one non-generic handler, driven by the resource's
 /// definition and strategy. Partial files hold the verb groups (read, watch, write, delete).
 /// </summary>
-public sealed partial class ResourceHandler(ApiContext api)
+public sealed partial class ResourceHandler(ApiContext api, ReviewHandler reviews)
 {
     private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -31,6 +31,11 @@ public sealed partial class ResourceHandler(ApiContext api)
         if (!resource.Supports(info.Verb))
         {
             throw new ApiException(Statuses.MethodNotAllowed($"the server does not allow this method on the requested resource"));
+        }
+
+        if (resource.Virtual && info.Verb == "create" && info.Name is null)
+        {
+            return reviews.HandleAsync(context, resource, ns);
         }
 
         if (resource.Plural == "bindings" && info.Verb == "create" && info.Name is null)
@@ -86,6 +91,11 @@ public sealed partial class ResourceHandler(ApiContext api)
         if (sub == "scale")
         {
             return ScaleAsync(context, resource, ns, info.Name, info.Verb);
+        }
+
+        if (resource.Plural == "serviceaccounts" && sub == "token")
+        {
+            return reviews.TokenRequestAsync(context, ns!, info.Name);
         }
 
         if (resource.Plural == "pods" && sub == "binding")

@@ -12,6 +12,11 @@ using Monokube.ApiServer.Discovery;
 using Monokube.ApiServer.Handlers;
 using Monokube.ApiServer.Registry;
 using Monokube.ApiServer.Health;
+using Monokube.ApiServer.Security;
+using Monokube.ApiServer.Security.Authentication;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Monokube.Storage;
 
 namespace Monokube.ApiServer.Hosting;
@@ -20,11 +25,13 @@ namespace Monokube.ApiServer.Hosting;
 public sealed class ApiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly SecurityContext _security;
 
-    private ApiServer(WebApplication app, Uri url)
+    private ApiServer(WebApplication app, Uri url, SecurityContext security)
     {
         _app = app;
         Url = url;
+        _security = security;
     }
 
     /// <summary>The address clients reach the server at (the real port when 0 was asked for).</summary>
@@ -32,18 +39,64 @@ public sealed class ApiServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    public SecurityContext Security => _security;
+
+    /// <summary>Writes a kubeconfig for this server: an admin client certificate (O=system:masters) over HTTPS.</summary>
+    public async Task WriteAdminKubeconfigAsync(string path, CancellationToken cancellationToken)
+    {
+        if (_security.Pki is null)
+        {
+            await Kubeconfig.WriteInsecureAsync(path, Url, cancellationToken);
+            return;
+        }
+
+        var ca = _security.Pki.GeneratedCa ?? throw new InvalidOperationException(
+            "an admin kubeconfig needs the CA monokube generates; --write-kubeconfig cannot be used with --tls-cert-file");
+        using var client = ca.IssueClient("kubernetes-admin", [UserInfo.Masters], TimeSpan.FromDays(365), DateTimeOffset.UtcNow);
+        var key = client.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem();
+        await Kubeconfig.WriteWithCertificateAsync(path, Url, ca.Certificate.ExportCertificatePem() + "\n", client.ExportCertificatePem() + "\n", key + "\n", "kubernetes-admin", cancellationToken);
+    }
+
     public static async Task<ApiServer> StartAsync(ApiServerOptions options, IObjectStore store, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "monokube" });
         builder.Logging.ClearProviders();
         configureLogging?.Invoke(builder.Logging);
+        var loggers = LoggerFactory.Create(logging => configureLogging?.Invoke(logging));
+        var registry = ResourceRegistry.CreateBuiltin();
+        var security = SecurityContext.Create(options.Security, options.InsecureHttp, options.BindAddress, options.ServiceClusterIpRange, store, registry, TimeProvider.System, loggers);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            // The API reads bodies itself and answers an oversized one with a 413 Status (RequestBody).
+
+            // The API reads bodies itself and answers an oversized one with a 413 Status (RequestBody). Headers and
+            // the request line may take 1 MiB, as kube-apiserver's MaxHeaderBytes; more gets 431.
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(options.BindAddress, options.Port, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Limits.MaxRequestHeadersTotalSize = 1024 * 1024;
+            kestrel.Limits.MaxRequestLineSize = 1024 * 1024;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 250;
+            kestrel.Limits.Http2.MaxRequestHeaderFieldSize = 1024 * 1024;
+            kestrel.Listen(options.BindAddress, options.Port, listen =>
+            {
+                if (security.Pki is not { } pki)
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    return;
+                }
+
+                // HTTPS only on the secure port; a client certificate is optional, but one that does not chain to the
+                // client CA fails the handshake, as in kube-apiserver (VerifyClientCertIfGiven).
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = pki.ServingCertificate,
+                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                    ClientCertificateValidation = (certificate, _, _) => pki.ValidateClient(certificate),
+                    CheckCertificateRevocation = false,
+                });
+            });
         });
         builder.WebHost.UseShutdownTimeout(options.ShutdownTimeout);
         builder.Services.AddRoutingCore();
@@ -51,14 +104,26 @@ public sealed class ApiServer : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(CreateHealthChecks(store));
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(ResourceRegistry.CreateBuiltin());
+        builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton<ApiContext>();
         builder.Services.AddSingleton<DiscoveryHandler>();
+        builder.Services.AddSingleton<ReviewHandler>();
         builder.Services.AddSingleton<ResourceHandler>();
         builder.Services.AddSingleton<ApiDispatcher>();
         builder.Services.AddSingleton<OpenApi.OpenApiHandler>();
+        builder.Services.AddSingleton(security);
+        builder.Services.AddSingleton(security.Authenticator);
+        builder.Services.AddSingleton(security.Authorizer);
+        builder.Services.AddSingleton<SecurityMiddleware>();
+        builder.Services.AddSingleton(security.Admission);
 
         var app = builder.Build();
+        if (security.Pki is not null)
+        {
+            var middleware = app.Services.GetRequiredService<SecurityMiddleware>();
+            app.Use(next => context => middleware.InvokeAsync(context, next));
+        }
+
         app.UseRouting();
         app.MapHealthEndpoints();
         app.MapGet("/version", context => context.Response.WriteAsJsonAsync(KubernetesVersion.Info, ApiJsonContext.Relaxed.VersionInfo));
@@ -68,6 +133,10 @@ public sealed class ApiServer : IAsyncDisposable
         {
             app.Map(pattern, dispatcher.HandleAsync);
         }
+
+        // Service-account issuer discovery (OIDC), for relying parties that verify service-account tokens.
+        app.MapGet("/.well-known/openid-configuration", context => IssuerDiscovery.ConfigurationAsync(context, security.Tokens, options));
+        app.MapGet("/openid/v1/jwks", context => IssuerDiscovery.KeysAsync(context, security.Tokens));
 
         var openApi = app.Services.GetRequiredService<OpenApi.OpenApiHandler>();
         app.MapGet("/openapi/v3", context => Guard(context, openApi.IndexAsync));
@@ -86,7 +155,6 @@ public sealed class ApiServer : IAsyncDisposable
         // As kube-apiserver's system-namespaces post-start hook: ready once default, kube-system, kube-public and
         // kube-node-lease exist; retried in the background while the store is unreachable.
         var namespacesReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var registry = app.Services.GetRequiredService<ResourceRegistry>();
         _ = Task.Run(async () =>
         {
             while (!stopping.IsCancellationRequested)
@@ -94,6 +162,7 @@ public sealed class ApiServer : IAsyncDisposable
                 try
                 {
                     await SystemNamespaces.EnsureAsync(store, registry, TimeProvider.System, stopping);
+                    await BootstrapPolicyWriter.EnsureAsync(store, registry, TimeProvider.System, stopping);
                     namespacesReady.TrySetResult();
                     return;
                 }
@@ -116,7 +185,7 @@ public sealed class ApiServer : IAsyncDisposable
         var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
         var host = options.BindAddress.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : options.BindAddress.ToString();
         var scheme = options.InsecureHttp ? "http" : "https";
-        return new ApiServer(app, new Uri($"{scheme}://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}"));
+        return new ApiServer(app, new Uri($"{scheme}://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}"), security);
     }
 
     /// <summary>Completes when the server has stopped (after <see cref="StopAsync"/> or a host shutdown).</summary>
@@ -128,6 +197,7 @@ public sealed class ApiServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        await _security.DisposeAsync();
     }
 
     // Handlers outside the API dispatcher still answer every failure with a Status.

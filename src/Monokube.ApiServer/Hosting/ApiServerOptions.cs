@@ -15,11 +15,16 @@ public sealed class ApiServerOptions
 
     public WatchOptions Watch { get; init; } = new();
 
+    public Security.SecurityOptions Security { get; init; } = new();
+
     /// <summary>The range Service cluster IPs come from (kube-apiserver's --service-cluster-ip-range).</summary>
     public Services.ServiceIpRange ServiceClusterIpRange { get; init; } = Services.ServiceIpRange.Default;
 
     /// <summary>The range of Service node ports (kube-apiserver's --service-node-port-range).</summary>
     public (int First, int Last) ServiceNodePortRange { get; init; } = (30000, 32767);
+
+    /// <summary>kube-apiserver's --request-timeout: a non-long-running request that takes longer gets a 504 Timeout.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long in-flight requests may take to finish when the server stops.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -31,9 +36,14 @@ public sealed class ApiServerOptions
             throw new ArgumentException($"port {Port} is out of range");
         }
 
-        if (!InsecureHttp)
+        if (RequestTimeout <= TimeSpan.Zero)
         {
-            throw new NotSupportedException("HTTPS serving is not implemented yet; use --insecure-http to serve plain HTTP on a loopback address");
+            throw new ArgumentException("the request timeout must be positive");
+        }
+
+        if (Watch.MaxPerClient < 1)
+        {
+            throw new ArgumentException("the bound on concurrent watches per client must be at least 1");
         }
 
         if (InsecureHttp && !IPAddress.IsLoopback(BindAddress))

@@ -7,28 +7,41 @@ public static class Kubeconfig
     /// A kubeconfig for a plain-HTTP server. Such a server authenticates nobody; the token is there only because
     /// some clients (the official C# client) refuse a kubeconfig user without credentials, and it is ignored.
     /// </summary>
-    public static async Task WriteInsecureAsync(string path, Uri server, CancellationToken cancellationToken)
+    public static Task WriteInsecureAsync(string path, Uri server, CancellationToken cancellationToken) =>
+        WriteAsync(path, Compose(server, null, "monokube", ["# Plain HTTP: the server authenticates nobody and ignores this token.", "token: insecure-http-authenticates-nobody"]), cancellationToken);
+
+    /// <summary>A kubeconfig that trusts the server's CA and authenticates with a client certificate.</summary>
+    public static Task WriteWithCertificateAsync(string path, Uri server, string caPem, string clientCertPem, string clientKeyPem, string user, CancellationToken cancellationToken) =>
+        WriteAsync(path, Compose(server, caPem, user, ["client-certificate-data: " + B64(clientCertPem), "client-key-data: " + B64(clientKeyPem)]), cancellationToken);
+
+    private static string B64(string pem) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(pem));
+
+    private static string Compose(Uri server, string? caPem, string user, IEnumerable<string> credentials)
     {
-        var text = $"""
+        var ca = caPem is null ? "" : "\n    certificate-authority-data: " + B64(caPem);
+        return $"""
             apiVersion: v1
             kind: Config
             clusters:
             - name: monokube
               cluster:
-                server: {server.ToString().TrimEnd('/')}
+                server: {server.ToString().TrimEnd('/')}{ca}
             users:
-            - name: monokube
-              # Plain HTTP: the server authenticates nobody and ignores this token.
+            - name: {user}
               user:
-                token: insecure-http-authenticates-nobody
+            {string.Join("\n", credentials.Select(c => "    " + c))}
             contexts:
             - name: monokube
               context:
                 cluster: monokube
-                user: monokube
+                user: {user}
             current-context: monokube
 
             """;
+    }
+
+    private static async Task WriteAsync(string path, string text, CancellationToken cancellationToken)
+    {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)
         {
@@ -36,5 +49,9 @@ public static class Kubeconfig
         }
 
         await File.WriteAllTextAsync(path, text, cancellationToken);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
     }
 }

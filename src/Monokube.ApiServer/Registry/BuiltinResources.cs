@@ -76,7 +76,8 @@ public static class BuiltinResources
 
             // certificates, coordination, discovery, events
             Resource("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false, typeof(V1CertificateSigningRequest), shortNames: ["csr"],
-                subresources: [Sub("approval", "certificates.k8s.io", "v1", "CertificateSigningRequest", ReadWrite), Status("certificates.k8s.io", "v1", "CertificateSigningRequest")]),
+                subresources: [Sub("approval", "certificates.k8s.io", "v1", "CertificateSigningRequest", ReadWrite), Status("certificates.k8s.io", "v1", "CertificateSigningRequest")],
+                strategy: new CertificateSigningRequestStrategy()),
             Resource("coordination.k8s.io", "v1", "Lease", "leases", true, typeof(V1Lease)),
             Resource("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, typeof(V1EndpointSlice)),
             WithConverter(Resource("events.k8s.io", "v1", "Event", "events", true, typeof(Eventsv1Event), shortNames: ["ev"], strategy: new EventStrategy(regarding: true)), new EventsV1Converter()),
@@ -105,12 +106,32 @@ public static class BuiltinResources
             Rbac("RoleBinding", "rolebindings", true, typeof(V1RoleBinding)),
             Rbac("Role", "roles", true, typeof(V1Role)),
 
+            // authentication and authorization: reviews are answered, not stored.
+            Review("authentication.k8s.io", "TokenReview", "tokenreviews", false, typeof(V1TokenReview)),
+            Review("authentication.k8s.io", "SelfSubjectReview", "selfsubjectreviews", false, typeof(V1SelfSubjectReview)),
+            Review("authorization.k8s.io", "LocalSubjectAccessReview", "localsubjectaccessreviews", true, typeof(V1LocalSubjectAccessReview)),
+            Review("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false, typeof(V1SelfSubjectAccessReview)),
+            Review("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false, typeof(V1SelfSubjectRulesReview)),
+            Review("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews", false, typeof(V1SubjectAccessReview)),
+
             // apiextensions: CRDs are stored and listed; serving their custom resources is separate work.
             Resource("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, typeof(V1CustomResourceDefinition),
                 shortNames: ["crd", "crds"], categories: ["api-extensions"], storage: "apiextensions.k8s.io/customresourcedefinitions",
                 subresources: [Status("apiextensions.k8s.io", "v1", "CustomResourceDefinition")], strategy: ResourceStrategy.TrackingGeneration),
         ];
     }
+
+    private static ResourceDefinition Review(string group, string kind, string plural, bool namespaced, Type model) => new()
+    {
+        Group = group,
+        Version = "v1",
+        Kind = kind,
+        Plural = plural,
+        Namespaced = namespaced,
+        ModelType = model,
+        Verbs = CreateOnly,
+        Virtual = true,
+    };
 
     private static ResourceDefinition WithConverter(ResourceDefinition resource, IStorageConverter converter) => new()
     {

@@ -47,6 +47,9 @@ public sealed class ResourceDefinition
     /// <summary>The structural schema objects of this resource are decoded against (null: accept any fields).</summary>
     public Schema.SchemaNode? Schema => field ??= ModelType is null ? null : Monokube.ApiServer.Schema.ModelSchemas.For(ModelType);
 
+    /// <summary>A create-only resource that is answered, never stored (access reviews, token reviews).</summary>
+    public bool Virtual { get; init; }
+
     /// <summary>Built-in groups store under the bare plural; custom resources under group/plural.</summary>
     public bool IsBuiltinGroup { get; init; } = true;
 

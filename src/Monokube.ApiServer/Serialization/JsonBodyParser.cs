@@ -13,6 +13,19 @@ public static class JsonBodyParser
 
     public static JsonNode? Parse(ReadOnlySpan<byte> json, List<string>? duplicates = null)
     {
+        try
+        {
+            return ParseCore(json, duplicates);
+        }
+        catch (InvalidOperationException e) when (e.InnerException is System.Text.DecoderFallbackException)
+        {
+            // The reader validates structure, not the UTF-8 inside strings; decoding one finds it.
+            throw new JsonException("a string is not valid UTF-8", e);
+        }
+    }
+
+    private static JsonNode? ParseCore(ReadOnlySpan<byte> json, List<string>? duplicates)
+    {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow });
         var stack = new Stack<(JsonNode Container, string? PendingName, string Path)>();
         JsonNode? root = null;

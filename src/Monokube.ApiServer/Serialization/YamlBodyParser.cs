@@ -17,7 +17,16 @@ public static class YamlBodyParser
     public static IReadOnlyList<JsonNode?> ParseDocuments(string yaml)
     {
         var stream = new YamlStream();
-        stream.Load(new StringReader(yaml));
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner fails this way on some truncated documents (a plain scalar cut off at the end).
+            throw new YamlException("the YAML document ends unexpectedly", e);
+        }
+
         var budget = MaxNodes;
         return [.. stream.Documents.Select(d => Convert(d.RootNode, ref budget, 0))];
     }

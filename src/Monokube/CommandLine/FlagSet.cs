@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Monokube.ApiServer.Requests;
 
 namespace Monokube.CommandLine;
 

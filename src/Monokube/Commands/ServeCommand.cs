@@ -23,7 +23,20 @@ internal sealed class ServeCommand : ICommand
             """);
         var bindAddress = flags.String("bind-address", "0.0.0.0", "The IP address to listen on (127.0.0.1 with --insecure-http)");
         var port = flags.Int("secure-port", 6443, "The port to serve on; 0 picks a free port (the URL is printed)");
-        var insecureHttp = flags.Bool("insecure-http", false, "Serve plain HTTP, without TLS or authentication, on a loopback address only.\nRequired until HTTPS serving lands");
+        var insecureHttp = flags.Bool("insecure-http", false, "Serve plain HTTP, without TLS, authentication or authorization, on a loopback address only (for tests)");
+        var tlsCert = flags.String("tls-cert-file", "", "PEM serving certificate; without it a CA and a serving certificate are generated into --cert-dir");
+        var tlsKey = flags.String("tls-private-key-file", "", "PEM private key of --tls-cert-file");
+        var certDir = flags.String("cert-dir", ".monokube/certs", "Where generated certificates and keys are written, and reused from on the next start");
+        var clientCa = flags.String("client-ca-file", "", "PEM CAs whose client certificates authenticate (CN = user, O = groups); default: the generated CA");
+        var advertise = flags.String("advertise-address", "", "An address clients use to reach the server, added to the serving certificate");
+        var tokenFile = flags.String("token-auth-file", "", "Static bearer tokens, one per line: token,user,uid,\"group1,group2\"");
+        var bootstrapTokens = flags.Bool("enable-bootstrap-token-auth", false, "Authenticate bootstrap tokens from kube-system/bootstrap-token-<id> Secrets");
+        var saSigningKey = flags.String("service-account-signing-key-file", "", "PEM private key that signs service-account tokens; default: generated into --cert-dir");
+        var saKeys = flags.StringList("service-account-key-file", "PEM keys that verify service-account tokens (repeatable); default: the signing key");
+        var saIssuer = flags.String("service-account-issuer", "https://kubernetes.default.svc.cluster.local", "The issuer (iss) of service-account tokens");
+        var audiences = flags.StringList("api-audiences", "Audiences a token must have; default: the service-account issuer");
+        var anonymous = flags.Bool("anonymous-auth", true, "Let requests without credentials in as system:anonymous (RBAC decides what they may do)");
+        var authzModes = flags.StringList("authorization-mode", "Authorizers in order: Node, RBAC, AlwaysAllow (default Node,RBAC)");
         var storage = flags.Choice("storage", "memory", "Where objects live: memory (embedded) or etcd (implied by --etcd-servers)", "memory", "etcd");
         var etcdServers = flags.StringList("etcd-servers", "etcd client URLs, comma separated (http://127.0.0.1:2379)");
         var etcdPrefix = flags.String("etcd-prefix", "/registry", "The prefix of every key in etcd");
@@ -33,6 +46,8 @@ internal sealed class ServeCommand : ICommand
         var history = flags.Int("memory-history-revisions", 10_000, "Revisions of history the memory store keeps for watches and paged lists");
         var serviceRange = flags.String("service-cluster-ip-range", "10.0.0.0/24", "The IPv4 CIDR Service cluster IPs are allocated from (its first address is the kubernetes Service's)");
         var nodePortRange = flags.String("service-node-port-range", "30000-32767", "The port range NodePort Services are allocated from");
+        var requestTimeout = flags.Duration("request-timeout", TimeSpan.FromMinutes(1), "How long a non-watch request may take before it gets a 504 Timeout");
+        var maxWatches = flags.Int("max-watches-per-client", 1000, "Watches one client (user; address with --insecure-http) may hold open; more get 429");
         var kubeconfig = flags.String("write-kubeconfig", "", "Write a kubeconfig for this server to this path once it serves");
         var verbosity = flags.Int("v", 0, "Log verbosity: 0 info, 4 debug, 6 trace");
 
@@ -57,14 +72,15 @@ internal sealed class ServeCommand : ICommand
             address = IPAddress.Loopback;
         }
 
-        if (!insecureHttp.Value)
-        {
-            throw new CommandLineException("HTTPS serving is not implemented yet; pass --insecure-http to serve plain HTTP on 127.0.0.1");
-        }
-
-        if (!IPAddress.IsLoopback(address))
+        if (insecureHttp.Value && !IPAddress.IsLoopback(address))
         {
             throw new CommandLineException($"--insecure-http serves only on a loopback address, not {address}");
+        }
+
+        var modes = authzModes.Value.Count > 0 ? authzModes.Value : ["Node", "RBAC"];
+        if (modes.FirstOrDefault(m => m is not ("Node" or "RBAC" or "AlwaysAllow")) is { } unknownMode)
+        {
+            throw new CommandLineException($"unsupported --authorization-mode \"{unknownMode}\": Node, RBAC and AlwaysAllow are supported");
         }
 
         var useEtcd = etcdServers.Value.Count > 0;
@@ -76,6 +92,26 @@ internal sealed class ServeCommand : ICommand
         if (storage.Value == "etcd" && !useEtcd)
         {
             throw new CommandLineException("--storage=etcd needs --etcd-servers");
+        }
+
+        if (tlsCert.Value.Length > 0 != tlsKey.Value.Length > 0)
+        {
+            throw new CommandLineException("--tls-cert-file and --tls-private-key-file go together");
+        }
+
+        if (insecureHttp.Value && (tlsCert.Value.Length > 0 || clientCa.Value.Length > 0 || tokenFile.Value.Length > 0))
+        {
+            throw new CommandLineException("--insecure-http serves without TLS or authentication; it cannot be combined with --tls-cert-file, --client-ca-file or --token-auth-file");
+        }
+
+        if (requestTimeout.Value <= TimeSpan.Zero)
+        {
+            throw new CommandLineException("--request-timeout must be positive");
+        }
+
+        if (maxWatches.Value < 1)
+        {
+            throw new CommandLineException("--max-watches-per-client must be at least 1");
         }
 
         if (history.Value < 1)
@@ -104,8 +140,26 @@ internal sealed class ServeCommand : ICommand
             BindAddress = address,
             Port = port.Value,
             InsecureHttp = insecureHttp.Value,
+            RequestTimeout = requestTimeout.Value,
+            Watch = new WatchOptions { MaxPerClient = maxWatches.Value },
             ServiceClusterIpRange = ipRange,
             ServiceNodePortRange = (firstPort, lastPort),
+            Security = new ApiServer.Security.SecurityOptions
+            {
+                TlsCertFile = NullIfEmpty(tlsCert.Value),
+                TlsPrivateKeyFile = NullIfEmpty(tlsKey.Value),
+                CertDir = certDir.Value,
+                ClientCaFile = NullIfEmpty(clientCa.Value),
+                AdvertiseAddress = NullIfEmpty(advertise.Value),
+                TokenAuthFile = NullIfEmpty(tokenFile.Value),
+                EnableBootstrapTokenAuth = bootstrapTokens.Value,
+                ServiceAccountSigningKeyFile = NullIfEmpty(saSigningKey.Value),
+                ServiceAccountKeyFiles = saKeys.Value,
+                ServiceAccountIssuer = saIssuer.Value,
+                ApiAudiences = audiences.Value,
+                AnonymousAuth = anonymous.Value,
+                AuthorizationModes = modes,
+            },
         };
         using var loggerFactory = Logging.CreateFactory(verbosity.Value);
         await using var store = CreateStore(useEtcd, etcdServers.Value, etcdPrefix.Value, etcdCa.Value, etcdCert.Value, etcdKey.Value, history.Value, loggerFactory);
@@ -115,9 +169,14 @@ internal sealed class ServeCommand : ICommand
         {
             server = await ApiServer.Hosting.ApiServer.StartAsync(options, store, logging => Logging.Configure(logging, verbosity.Value), cancellationToken);
         }
-        catch (IOException e)
+        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
             await context.Error.WriteLineAsync($"Error: cannot listen on {address}:{port.Value}: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or FileNotFoundException or DirectoryNotFoundException or ArgumentException or FormatException or UnauthorizedAccessException)
+        {
+            await context.Error.WriteLineAsync($"Error: {e.Message}");
             return 1;
         }
 
@@ -125,7 +184,7 @@ internal sealed class ServeCommand : ICommand
         {
             if (kubeconfig.Value.Length > 0)
             {
-                await Kubeconfig.WriteInsecureAsync(kubeconfig.Value, server.Url, cancellationToken);
+                await server.WriteAdminKubeconfigAsync(kubeconfig.Value, cancellationToken);
             }
 
             await context.Out.WriteLineAsync($"monokube: serving the Kubernetes API on {server.Url.ToString().TrimEnd('/')} (storage: {store.Name})");
@@ -141,6 +200,8 @@ internal sealed class ServeCommand : ICommand
 
         return 0;
     }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 
     private static IObjectStore CreateStore(bool useEtcd, IReadOnlyList<string> servers, string prefix, string ca, string cert, string key, int history, ILoggerFactory loggerFactory)
     {

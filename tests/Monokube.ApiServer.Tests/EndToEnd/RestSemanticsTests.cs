@@ -61,7 +61,7 @@ public abstract class RestSemanticsTests(ApiServerFixture server)
         Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, path, ConfigMap("a"))).StatusCode);
         await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, ConfigMap("a")), HttpStatusCode.Conflict, "AlreadyExists", "configmaps \"a\" already exists");
         await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, "{\"apiVersion\":"), HttpStatusCode.BadRequest, "BadRequest");
-        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, ConfigMap("b"), "application/vnd.kubernetes.protobuf"), HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, ConfigMap("b"), "application/vnd.kubernetes.protobuf"), HttpStatusCode.BadRequest, "BadRequest", "the request body is not valid protobuf: the protobuf body does not start with the Kubernetes magic number \"k8s\\0\"");
         await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, ConfigMap("b"), "text/plain"), HttpStatusCode.UnsupportedMediaType, "UnsupportedMediaType");
         await AssertStatusAsync(await SendAsync(HttpMethod.Post, "/api/v1/namespaces/nope/configmaps", ConfigMap("b")), HttpStatusCode.NotFound, "NotFound", "namespaces \"nope\" not found");
         await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, ConfigMap("b").Replace("\"v1\"", "\"v2\"", StringComparison.Ordinal)), HttpStatusCode.BadRequest, "BadRequest");
@@ -360,14 +360,25 @@ public abstract class RestSemanticsTests(ApiServerFixture server)
     {
         var name = "csr-" + Guid.NewGuid().ToString("N")[..8];
         var path = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
-        var created = await SendAsync(HttpMethod.Post, path, $$$"""{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":"{{{name}}}"},"spec":{"request":"dGVzdA==","signerName":"example.com/s","usages":["client auth"]}}""");
+        string Request(string cn)
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            var csr = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=" + cn, key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            return Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(System.Security.Cryptography.PemEncoding.WriteString("CERTIFICATE REQUEST", csr.CreateSigningRequest())));
+        }
+
+        var request = Request("original");
+        var invalid = await SendAsync(HttpMethod.Post, path, $$$"""{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":"{{{name}}}"},"spec":{"request":"dGVzdA==","signerName":"example.com/s","usages":["client auth"]}}""");
+        await AssertStatusAsync(invalid, HttpStatusCode.UnprocessableEntity, "Invalid");
+        var created = await SendAsync(HttpMethod.Post, path, $$$"""{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":"{{{name}}}"},"spec":{"request":"{{{request}}}","signerName":"example.com/s","usages":["client auth"],"username":"forged"}}""");
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("system:admin", (await JsonAsync(created))["spec"]!["username"]!.ToString());
         var approved = await SendAsync(HttpMethod.Put, $"{path}/{name}/approval",
-            $$$"""{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":"{{{name}}}"},"spec":{"request":"Y2hhbmdlZA==","signerName":"example.com/s","usages":["client auth"]},"status":{"conditions":[{"type":"Approved","status":"True","reason":"Test","message":"ok"}]}}""");
+            $$$"""{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":"{{{name}}}"},"spec":{"request":"{{{Request("changed")}}}","signerName":"example.com/s","usages":["client auth"]},"status":{"conditions":[{"type":"Approved","status":"True","reason":"Test","message":"ok"}]}}""");
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         var csr = await JsonAsync(approved);
         Assert.Equal("Approved", csr["status"]!["conditions"]![0]!["type"]!.ToString());
-        Assert.Equal("dGVzdA==", csr["spec"]!["request"]!.ToString());
+        Assert.Equal(request, csr["spec"]!["request"]!.ToString());
     }
 
     [Fact]

@@ -34,12 +34,16 @@ public sealed class PodStrategy : ResourceStrategy
     {
         var spec = obj.GetOrAddObject("spec");
         PodDefaults.ApplyToPodSpec(spec);
-        if (spec.GetString("serviceAccountName") is not { Length: > 0 })
+
+        // As kube's ServiceAccount admission: every pod runs as a service account ("default" unless named), except
+        // mirror pods, which a kubelet makes from static manifests and which may reference no API objects.
+        var mirror = obj.Find("metadata.annotations") is JsonObject annotations && annotations.ContainsKey("kubernetes.io/config.mirror");
+        if (spec.GetString("serviceAccountName") is not { Length: > 0 } && !mirror)
         {
             spec["serviceAccountName"] = spec.GetString("serviceAccount") is { Length: > 0 } legacy ? legacy : "default";
         }
 
-        spec["serviceAccount"] = spec.GetString("serviceAccountName");
+        spec.SetOrRemove("serviceAccount", spec["serviceAccountName"]?.DeepClone());
         if (spec["priority"] is null)
         {
             spec["priority"] = 0;

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Monokube.CommandLine;
+namespace Monokube.ApiServer.Requests;
 
 /// <summary>Go's duration syntax ("300ms", "1m30s", "2h"), as every Kubernetes component's duration flags use.</summary>
-internal static class GoDuration
+public static class GoDuration
 {
     public static TimeSpan Parse(string text)
     {
@@ -44,7 +44,11 @@ internal static class GoDuration
                 throw new FormatException($"time: invalid duration \"{text}\"");
             }
 
-            var number = double.Parse(s[..numberLength], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+            if (!double.TryParse(s[..numberLength], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+            {
+                throw new FormatException($"time: invalid duration \"{text}\"");
+            }
+
             var scale = s.Slice(numberLength, unitLength) switch
             {
                 "ns" => 1e-6,
@@ -57,6 +61,11 @@ internal static class GoDuration
             };
             totalMilliseconds += number * scale;
             s = s[(numberLength + unitLength)..];
+        }
+
+        if (!double.IsFinite(totalMilliseconds) || totalMilliseconds > TimeSpan.MaxValue.TotalMilliseconds)
+        {
+            throw new FormatException($"time: invalid duration \"{text}\"");
         }
 
         var result = TimeSpan.FromMilliseconds(totalMilliseconds);

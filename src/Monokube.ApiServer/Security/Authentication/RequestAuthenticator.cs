@@ -1,0 +1,192 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Monokube.ApiServer.Objects;
+using Monokube.ApiServer.Serialization;
+using Monokube.Storage;
+
+namespace Monokube.ApiServer.Security.Authentication;
+
+/// <summary>
+/// Authenticates a request as kube-apiserver does, in its order: a verified client certificate (CN = user,
+/// O = groups), then a bearer token (static token file, bootstrap token, service-account JWT), then anonymous.
+/// A bearer token that no authenticator accepts is a 401, never anonymous.
+/// </summary>
+public sealed class RequestAuthenticator(
+    IObjectStore store,
+    TimeProvider time,
+    TokenFileAuthenticator? tokenFile,
+    bool bootstrapTokens,
+    ServiceAccountTokens? serviceAccounts,
+    bool anonymous)
+{
+    public async ValueTask<AuthenticationResult> AuthenticateAsync(HttpContext context)
+    {
+        if (context.Connection.ClientCertificate is { } certificate)
+        {
+            return AuthenticationResult.Success(FromCertificate(certificate).WithAuthenticatedGroup());
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            var token = header[7..].Trim();
+            var result = await AuthenticateTokenAsync(token, serviceAccounts?.EffectiveAudiences() ?? [], context.RequestAborted);
+            return result.Handled ? result : AuthenticationResult.Fail("invalid bearer token");
+        }
+
+        return anonymous ? AuthenticationResult.Success(UserInfo.AnonymousUser) : AuthenticationResult.Fail("no credentials");
+    }
+
+    /// <summary>Authenticates a bearer token (also for TokenReview); NotApplicable when no authenticator knows it.</summary>
+    public async ValueTask<AuthenticationResult> AuthenticateTokenAsync(string token, IReadOnlyList<string> audiences, CancellationToken cancellationToken)
+    {
+        if (tokenFile?.Authenticate(token) is { Handled: true } fromFile)
+        {
+            return AuthenticationResult.Success(fromFile.User!.WithAuthenticatedGroup());
+        }
+
+        if (bootstrapTokens && await BootstrapTokenAsync(token, cancellationToken) is { Handled: true } bootstrap)
+        {
+            return bootstrap;
+        }
+
+        if (serviceAccounts is not null && token.Count(c => c == '.') == 2)
+        {
+            return await ServiceAccountTokenAsync(token, audiences, cancellationToken);
+        }
+
+        return AuthenticationResult.NotApplicable;
+    }
+
+    public static UserInfo FromCertificate(X509Certificate2 certificate)
+    {
+        var name = certificate.GetNameInfo(X509NameType.SimpleName, false);
+        var groups = new List<string>();
+        foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
+        {
+            if (rdn.GetSingleElementType().Value == "2.5.4.10" && rdn.GetSingleElementValue() is { } org)
+            {
+                groups.Add(org);
+            }
+        }
+
+        return new UserInfo(name, null, groups, new Dictionary<string, IReadOnlyList<string>>());
+    }
+
+    // Bootstrap tokens: "<id>.<secret>" with id [a-z0-9]{6} and secret [a-z0-9]{16}, stored in kube-system Secrets.
+    private async ValueTask<AuthenticationResult> BootstrapTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        if (token.Length != 23 || token[6] != '.' || !token.Where((c, i) => i != 6).All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
+        {
+            return AuthenticationResult.NotApplicable;
+        }
+
+        var id = token[..6];
+        var stored = await store.GetAsync("/secrets/kube-system/bootstrap-token-" + id, cancellationToken);
+        if (!stored.IsOk || JsonBodyParser.Parse(stored.Object!.Value) is not JsonObject secret || secret.GetString("type") != "bootstrap.kubernetes.io/token")
+        {
+            return AuthenticationResult.Fail("unknown bootstrap token");
+        }
+
+        string? Data(string key) => secret.Find("data")?[key]?.ToString() is { } encoded ? Decode(encoded) : null;
+        if (Data("token-id") != id || Data("token-secret") is not { } expected
+            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(token[7..])))
+        {
+            return AuthenticationResult.Fail("invalid bootstrap token");
+        }
+
+        if (Data("usage-bootstrap-authentication") != "true")
+        {
+            return AuthenticationResult.Fail("the bootstrap token may not be used for authentication");
+        }
+
+        if (Data("expiration") is { } expiration && (!KubeTime.TryParse(expiration, out var expires) || expires < time.GetUtcNow()))
+        {
+            return AuthenticationResult.Fail("the bootstrap token has expired");
+        }
+
+        if (secret.GetString("metadata.deletionTimestamp") is not null)
+        {
+            return AuthenticationResult.Fail("the bootstrap token is being deleted");
+        }
+
+        var groups = new List<string> { "system:bootstrappers" };
+        if (Data("auth-extra-groups") is { } extra)
+        {
+            groups.AddRange(extra.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+
+        return AuthenticationResult.Success(new UserInfo("system:bootstrap:" + id, null, groups, new Dictionary<string, IReadOnlyList<string>>()).WithAuthenticatedGroup());
+    }
+
+    private async ValueTask<AuthenticationResult> ServiceAccountTokenAsync(string token, IReadOnlyList<string> audiences, CancellationToken cancellationToken)
+    {
+        var (claims, error) = serviceAccounts!.Verify(token, audiences, time.GetUtcNow());
+        if (claims is null)
+        {
+            return AuthenticationResult.Fail(error!);
+        }
+
+        var k8s = claims["kubernetes.io"] as JsonObject;
+        var ns = k8s?.GetString("namespace");
+        var saName = k8s?.GetString("serviceaccount.name");
+        var saUid = k8s?.GetString("serviceaccount.uid");
+        if (ns is null || saName is null)
+        {
+            return AuthenticationResult.Fail("the token names no service account");
+        }
+
+        var account = await store.GetAsync($"/serviceaccounts/{ns}/{saName}", cancellationToken);
+        if (!account.IsOk || (saUid is not null && StoredValueFormat.ReadUid(account.Object!.Value) != saUid))
+        {
+            return AuthenticationResult.Fail($"service account {ns}/{saName} has been deleted");
+        }
+
+        var extra = new Dictionary<string, IReadOnlyList<string>>();
+        if (claims["jti"]?.ToString() is { } jti)
+        {
+            extra["authentication.kubernetes.io/credential-id"] = ["JTI=" + jti];
+        }
+
+        foreach (var (kind, prefix, key) in new[] { ("pod", "/pods/" + ns + "/", "pod"), ("secret", "/secrets/" + ns + "/", "secret"), ("node", "/minions/", "node") })
+        {
+            if (k8s?[key] is not JsonObject bound)
+            {
+                continue;
+            }
+
+            var boundName = bound.GetString("name") ?? "";
+            var stored = await store.GetAsync(prefix + boundName, cancellationToken);
+            if (!stored.IsOk || StoredValueFormat.ReadUid(stored.Object!.Value) != bound.GetString("uid"))
+            {
+                return AuthenticationResult.Fail($"the {kind} {boundName} the token is bound to no longer exists");
+            }
+
+            if (kind == "pod" && JsonBodyParser.Parse(stored.Object.Value) is JsonObject pod && KubeTime.TryParse(pod.GetString("metadata.deletionTimestamp"), out var deleting) && deleting < time.GetUtcNow())
+            {
+                return AuthenticationResult.Fail($"the pod {boundName} the token is bound to is being deleted");
+            }
+
+            extra[$"authentication.kubernetes.io/{kind}-name"] = [boundName];
+            extra[$"authentication.kubernetes.io/{kind}-uid"] = [bound.GetString("uid") ?? ""];
+        }
+
+        var user = new UserInfo($"system:serviceaccount:{ns}:{saName}", saUid, ["system:serviceaccounts", "system:serviceaccounts:" + ns], extra);
+        return AuthenticationResult.Success(user.WithAuthenticatedGroup());
+    }
+
+    private static string? Decode(string base64)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}

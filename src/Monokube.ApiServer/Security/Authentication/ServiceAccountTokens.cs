@@ -1,0 +1,152 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Monokube.ApiServer.Security.Authentication;
+
+/// <summary>
+/// Issues and verifies service-account tokens: RS256 JWTs with the claims kube-apiserver's TokenRequest issues
+/// (iss, sub, aud, exp, iat, nbf, jti, and kubernetes.io with the namespace, service account and bound object).
+/// The key id is kube's: base64url of the SHA-256 of the public key's DER (PKIX) form.
+/// </summary>
+public sealed class ServiceAccountTokens
+{
+    private readonly RSA? _signingKey;
+    private readonly string? _signingKeyId;
+    private readonly Dictionary<string, RSA> _verificationKeys = new(StringComparer.Ordinal);
+
+    public ServiceAccountTokens(RSA? signingKey, IEnumerable<RSA> verificationKeys, string issuer, IReadOnlyList<string> apiAudiences)
+    {
+        _signingKey = signingKey;
+        Issuer = issuer;
+        ApiAudiences = apiAudiences;
+        foreach (var key in verificationKeys.Concat(signingKey is null ? [] : [signingKey]))
+        {
+            _verificationKeys.TryAdd(KeyId(key), key);
+        }
+
+        _signingKeyId = signingKey is null ? null : KeyId(signingKey);
+    }
+
+    public string Issuer { get; }
+
+    public IReadOnlyList<string> ApiAudiences { get; }
+
+    public IReadOnlyList<string> EffectiveAudiences() => ApiAudiences.Count > 0 ? ApiAudiences : [Issuer];
+
+    public bool CanSign => _signingKey is not null;
+
+    public static string KeyId(RSA key) => Base64Url(SHA256.HashData(key.ExportSubjectPublicKeyInfo()));
+
+    /// <summary>Signs a token with the given claims (the issuer and times are added here).</summary>
+    public string Sign(JsonObject claims, DateTimeOffset now, TimeSpan lifetime)
+    {
+        if (_signingKey is null)
+        {
+            throw new InvalidOperationException("no service account signing key is configured");
+        }
+
+        claims["iss"] = Issuer;
+        claims["iat"] = now.ToUnixTimeSeconds();
+        claims["nbf"] = now.ToUnixTimeSeconds();
+        claims["exp"] = (now + lifetime).ToUnixTimeSeconds();
+        claims["jti"] ??= Guid.NewGuid().ToString();
+        var header = new JsonObject { ["alg"] = "RS256", ["kid"] = _signingKeyId };
+        var signingInput = Base64Url(Encoding.UTF8.GetBytes(header.ToJsonString())) + "." + Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        var signature = _signingKey.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return signingInput + "." + Base64Url(signature);
+    }
+
+    /// <summary>Checks signature, issuer, times and audiences; returns the claims, or null with the reason.</summary>
+    public (JsonObject? Claims, string? Error) Verify(string token, IReadOnlyList<string> audiences, DateTimeOffset now)
+    {
+        var parts = token.Split('.');
+        if (parts.Length != 3)
+        {
+            return (null, "not a JWT");
+        }
+
+        try
+        {
+            var header = JsonNode.Parse(FromBase64Url(parts[0])) as JsonObject;
+            if (header?["alg"]?.ToString() != "RS256")
+            {
+                return (null, "unsupported signing algorithm");
+            }
+
+            var signingInput = Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]);
+            var signature = FromBase64Url(parts[2]);
+            var kid = header["kid"]?.ToString();
+            var keys = kid is not null && _verificationKeys.TryGetValue(kid, out var key) ? [key] : _verificationKeys.Values.ToList();
+            if (!keys.Any(k => k.VerifyData(signingInput, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)))
+            {
+                return (null, "invalid signature");
+            }
+
+            var claims = JsonNode.Parse(FromBase64Url(parts[1])) as JsonObject ?? throw new FormatException("claims are not an object");
+            if (claims["iss"]?.ToString() != Issuer)
+            {
+                return (null, "token issued by another issuer");
+            }
+
+            var seconds = now.ToUnixTimeSeconds();
+            if (claims["exp"] is JsonValue exp && exp.TryGetValue<long>(out var expires) && expires < seconds)
+            {
+                return (null, "token has expired");
+            }
+
+            if (claims["nbf"] is JsonValue nbf && nbf.TryGetValue<long>(out var notBefore) && notBefore > seconds + 60)
+            {
+                return (null, "token is not valid yet");
+            }
+
+            var tokenAudiences = claims["aud"] switch
+            {
+                JsonArray list => list.Select(a => a?.ToString() ?? "").ToList(),
+                JsonValue single => [single.ToString()],
+                _ => [],
+            };
+            if (!tokenAudiences.Intersect(audiences, StringComparer.Ordinal).Any())
+            {
+                return (null, "token audiences are not accepted");
+            }
+
+            return (claims, null);
+        }
+        catch (Exception e) when (e is FormatException or JsonException or CryptographicException)
+        {
+            return (null, "malformed token");
+        }
+    }
+
+    /// <summary>The JWKS document of /openid/v1/jwks.</summary>
+    public JsonObject Jwks()
+    {
+        var keys = new JsonArray();
+        foreach (var (kid, key) in _verificationKeys)
+        {
+            var parameters = key.ExportParameters(false);
+            keys.Add((JsonNode)new JsonObject
+            {
+                ["use"] = "sig",
+                ["kty"] = "RSA",
+                ["kid"] = kid,
+                ["alg"] = "RS256",
+                ["n"] = Base64Url(parameters.Modulus!),
+                ["e"] = Base64Url(parameters.Exponent!),
+            });
+        }
+
+        return new JsonObject { ["keys"] = keys };
+    }
+
+    public static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static byte[] FromBase64Url(string text)
+    {
+        var padded = text.Replace('-', '+').Replace('_', '/');
+        padded += (padded.Length % 4) switch { 2 => "==", 3 => "=", _ => "" };
+        return Convert.FromBase64String(padded);
+    }
+}

@@ -1,0 +1,8 @@
+namespace Monokube.ApiServer.Security.Authorization;
+
+public enum AuthorizationDecision
+{
+    NoOpinion,
+    Allow,
+    Deny,
+}

@@ -1,0 +1,83 @@
+using System.Text.Json.Nodes;
+using Monokube.ApiServer.Objects;
+
+namespace Monokube.ApiServer.Security.Authorization;
+
+/// <summary>An RBAC PolicyRule and the matching kube's RBAC authorizer does.</summary>
+public sealed record PolicyRule(
+    IReadOnlyList<string> Verbs,
+    IReadOnlyList<string> ApiGroups,
+    IReadOnlyList<string> Resources,
+    IReadOnlyList<string> ResourceNames,
+    IReadOnlyList<string> NonResourceUrls)
+{
+    public static PolicyRule FromJson(JsonObject rule) => new(
+        Strings(rule["verbs"]), Strings(rule["apiGroups"]), Strings(rule["resources"]), Strings(rule["resourceNames"]), Strings(rule["nonResourceURLs"]));
+
+    public static PolicyRule For(string[] apiGroups, string[] resources, params string[] verbs) => new(verbs, apiGroups, resources, [], []);
+
+    public static PolicyRule NonResource(string[] urls, params string[] verbs) => new(verbs, [], [], [], urls);
+
+    public JsonObject ToJson()
+    {
+        var obj = new JsonObject();
+        if (ApiGroups.Count > 0 || Resources.Count > 0)
+        {
+            obj["apiGroups"] = Array(ApiGroups);
+            obj["resources"] = Array(Resources);
+        }
+
+        if (ResourceNames.Count > 0)
+        {
+            obj["resourceNames"] = Array(ResourceNames);
+        }
+
+        if (NonResourceUrls.Count > 0)
+        {
+            obj["nonResourceURLs"] = Array(NonResourceUrls);
+        }
+
+        obj["verbs"] = Array(Verbs);
+        return obj;
+    }
+
+    public bool Matches(AuthorizationAttributes a)
+    {
+        if (!Verbs.Contains("*") && !Verbs.Contains(a.Verb))
+        {
+            return false;
+        }
+
+        if (!a.IsResourceRequest)
+        {
+            return NonResourceUrls.Any(url => url == "*" || url == a.Path || (url.EndsWith('*') && a.Path.StartsWith(url[..^1], StringComparison.Ordinal)));
+        }
+
+        if (!ApiGroups.Contains("*") && !ApiGroups.Contains(a.ApiGroup))
+        {
+            return false;
+        }
+
+        var combined = a.Subresource.Length > 0 ? a.Resource + "/" + a.Subresource : a.Resource;
+        var resourceMatch = Resources.Any(r => r == "*" || r == combined || (a.Subresource.Length > 0 && r == "*/" + a.Subresource));
+        if (!resourceMatch)
+        {
+            return false;
+        }
+
+        return ResourceNames.Count == 0 || (a.Name.Length > 0 && ResourceNames.Contains(a.Name));
+    }
+
+    private static JsonArray Array(IEnumerable<string> values)
+    {
+        var array = new JsonArray();
+        foreach (var value in values)
+        {
+            array.Add((JsonNode)value);
+        }
+
+        return array;
+    }
+
+    private static IReadOnlyList<string> Strings(JsonNode? node) => (node as JsonArray)?.Select(v => v?.ToString() ?? "").ToList() ?? [];
+}

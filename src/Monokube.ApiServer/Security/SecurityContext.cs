@@ -1,0 +1,113 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Monokube.ApiServer.Caching;
+using Monokube.ApiServer.Security.Authentication;
+using Monokube.ApiServer.Security.Authorization;
+using Monokube.ApiServer.Security.Pki;
+using Monokube.ApiServer.Services;
+using Monokube.Storage;
+
+namespace Monokube.ApiServer.Security;
+
+/// <summary>
+/// Everything security needs at run time, built from the flags: certificates, the authenticator chain, the
+/// authorizer chain (with its RBAC and node caches), and the service-account token issuer.
+/// </summary>
+public sealed class SecurityContext : IAsyncDisposable
+{
+    private readonly List<StoreInformer> _informers;
+
+    private SecurityContext(ServingPki? pki, RequestAuthenticator authenticator, AuthorizerChain authorizer, RbacAuthorizer rbac, ServiceAccountTokens tokens, List<StoreInformer> informers)
+    {
+        Pki = pki;
+        Authenticator = authenticator;
+        Authorizer = authorizer;
+        Rbac = rbac;
+        Tokens = tokens;
+        _informers = informers;
+    }
+
+    /// <summary>Null when serving plain HTTP.</summary>
+    public ServingPki? Pki { get; }
+
+    public RequestAuthenticator Authenticator { get; }
+
+    public AuthorizerChain Authorizer { get; }
+
+    public RbacAuthorizer Rbac { get; }
+
+    public ServiceAccountTokens Tokens { get; }
+
+    /// <summary>The admission plugins of the secure port (none when serving plain HTTP).</summary>
+    public Admission.AdmissionChain Admission { get; private init; } = Monokube.ApiServer.Admission.AdmissionChain.None;
+
+    public static SecurityContext Create(SecurityOptions options, bool insecure, IPAddress bindAddress, ServiceIpRange serviceRange, IObjectStore store, Registry.ResourceRegistry registry, TimeProvider time, ILoggerFactory loggers)
+    {
+        var pki = insecure ? null : ServingPki.Load(options, bindAddress, serviceRange, time.GetUtcNow());
+        RSA signing;
+        IReadOnlyList<RSA> verification;
+        if (pki is not null)
+        {
+            signing = pki.ServiceAccountSigningKey;
+            verification = pki.ServiceAccountVerificationKeys;
+        }
+        else
+        {
+            // Plain HTTP has no cert dir: tokens are signed with the given key or one that lives as long as the process.
+            signing = RSA.Create(2048);
+            if (options.ServiceAccountSigningKeyFile is { } file)
+            {
+                signing.ImportFromPem(File.ReadAllText(file));
+            }
+
+            verification = [signing];
+        }
+
+        var tokens = new ServiceAccountTokens(signing, verification, options.ServiceAccountIssuer, options.ApiAudiences);
+        var logger = loggers.CreateLogger("Monokube.Security");
+        var informers = new List<StoreInformer>();
+        StoreInformer Inform(string prefix)
+        {
+            var informer = new StoreInformer(store, prefix, logger);
+            informers.Add(informer);
+            informer.Start();
+            return informer;
+        }
+
+        var rbac = new RbacAuthorizer(Inform("/clusterroles/"), Inform("/clusterrolebindings/"), Inform("/roles/"), Inform("/rolebindings/"));
+        var chain = new List<IAuthorizer> { new PrivilegedGroupAuthorizer() };
+        foreach (var mode in options.AuthorizationModes)
+        {
+            chain.Add(mode switch
+            {
+                "RBAC" => rbac,
+                "Node" => new NodeAuthorizer(Inform("/pods/"), Inform("/persistentvolumeclaims/"), Inform("/volumeattachments/")),
+                "AlwaysAllow" => new AlwaysAllowAuthorizer(),
+                _ => throw new ArgumentException($"unsupported authorization mode \"{mode}\" (Node, RBAC and AlwaysAllow are supported)"),
+            });
+        }
+
+        var tokenFile = options.TokenAuthFile is { } path ? new TokenFileAuthenticator(path) : null;
+        var authenticator = new RequestAuthenticator(store, time, tokenFile, options.EnableBootstrapTokenAuth, tokens, options.AnonymousAuth);
+        var authorizer = new AuthorizerChain(chain);
+
+        // Plain HTTP authenticates nobody (every request is system:masters), so it has nothing to restrict.
+        var admission = insecure ? Monokube.ApiServer.Admission.AdmissionChain.None : new Monokube.ApiServer.Admission.AdmissionChain(
+        [
+            .. options.AuthorizationModes.Contains("RBAC") ? [new RbacEscalationCheck(authorizer, rbac)] : Array.Empty<Monokube.ApiServer.Admission.IAdmissionPlugin>(),
+            new Monokube.ApiServer.Admission.NodeRestriction(store, registry, authorizer),
+        ]);
+        return new SecurityContext(pki, authenticator, authorizer, rbac, tokens, informers) { Admission = admission };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var informer in _informers)
+        {
+            await informer.DisposeAsync();
+        }
+
+        Pki?.Dispose();
+    }
+}

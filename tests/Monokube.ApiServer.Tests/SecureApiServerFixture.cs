@@ -1,0 +1,202 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Monokube.ApiServer.Hosting;
+using Monokube.ApiServer.Security;
+using Monokube.Storage.Memory;
+using Monokube.TestSupport;
+
+namespace Monokube.ApiServer.Tests;
+
+/// <summary>
+/// monokube serving HTTPS as a user starts it: a CA and serving certificate generated into a cert dir, the admin
+/// kubeconfig written by the server, a static token file and bootstrap tokens enabled, Node and RBAC authorization.
+/// In process, or the native binary when $MONOKUBE_BIN is set. Tests make kubeconfigs for other identities with
+/// the helpers (client certificates signed by the generated CA, bearer tokens, none).
+/// </summary>
+public sealed class SecureApiServerFixture : IAsyncLifetime
+{
+    /// <summary>The static token file: token, user, uid, groups.</summary>
+    public const string StaticToken = "static-token-0123456789";
+
+    private readonly TempDirectory _dir = new();
+    private Hosting.ApiServer? _server;
+    private MonokubeProcess? _process;
+
+    public string Url { get; private set; } = "";
+
+    public string AdminKubeconfig => _dir.File("admin.kubeconfig");
+
+    public string CertDir => _dir.File("certs");
+
+    public string CaPem => File.ReadAllText(Path.Combine(CertDir, "ca.crt"));
+
+    public async ValueTask InitializeAsync()
+    {
+        var tokens = _dir.File("tokens.csv");
+        await File.WriteAllTextAsync(tokens, $"{StaticToken},token-user,uid-42,\"group-a,group-b\"\n");
+        if (Environment.GetEnvironmentVariable("MONOKUBE_BIN") is { Length: > 0 })
+        {
+            _process = await MonokubeProcess.ServeAsync(
+                "--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", CertDir, "--token-auth-file", tokens,
+                "--enable-bootstrap-token-auth", "--write-kubeconfig", AdminKubeconfig);
+            Url = _process.Url;
+        }
+        else
+        {
+            var options = new ApiServerOptions
+            {
+                BindAddress = IPAddress.Loopback,
+                Port = 0,
+                Security = new SecurityOptions { CertDir = CertDir, TokenAuthFile = tokens, EnableBootstrapTokenAuth = true },
+            };
+            _server = await Hosting.ApiServer.StartAsync(options, new MemoryObjectStore());
+            await _server.WriteAdminKubeconfigAsync(AdminKubeconfig, CancellationToken.None);
+            Url = _server.Url.ToString().TrimEnd('/');
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        if (_process is not null)
+        {
+            await _process.TerminateAsync();
+            await _process.DisposeAsync();
+        }
+
+        _dir.Dispose();
+    }
+
+    public string NewNamespace() => "t-" + Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>A client certificate signed by the server's CA: CN = user, O = groups.</summary>
+    public (string CertPem, string KeyPem) IssueClientCertificate(string user, params string[] groups)
+    {
+        using var ca = X509Certificate2.CreateFromPemFile(Path.Combine(CertDir, "ca.crt"), Path.Combine(CertDir, "ca.key"));
+        return IssueClientCertificate(ca, user, groups);
+    }
+
+    /// <summary>A client certificate signed by any CA (a foreign one, for refusal tests).</summary>
+    public static (string CertPem, string KeyPem) IssueClientCertificate(X509Certificate2 ca, string user, params string[] groups)
+    {
+        using var key = RSA.Create(2048);
+        var subject = string.Join(", ", groups.Select(g => "O=" + g).Prepend("CN=" + user));
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        var serial = RandomNumberGenerator.GetBytes(12);
+        serial[0] &= 0x7F;
+        using var cert = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), serial);
+        return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>A self-signed CA that the server does not trust.</summary>
+    public static X509Certificate2 CreateForeignCa()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=foreign-ca", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.DigitalSignature, true));
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(2));
+    }
+
+    /// <summary>A kubeconfig for a client-certificate user of this server's CA.</summary>
+    public string KubeconfigForUser(string user, params string[] groups)
+    {
+        var (cert, key) = IssueClientCertificate(user, groups);
+        return WriteKubeconfig(user, $"client-certificate-data: {B64(cert)}\n    client-key-data: {B64(key)}");
+    }
+
+    public string KubeconfigForCertificate(string name, string certPem, string keyPem) =>
+        WriteKubeconfig(name, $"client-certificate-data: {B64(certPem)}\n    client-key-data: {B64(keyPem)}");
+
+    public string KubeconfigForToken(string token) => WriteKubeconfig("token", "token: " + token);
+
+    /// <summary>An HttpClient that trusts the server's CA, with an optional client certificate or bearer token.</summary>
+    public HttpClient Http(string? bearer = null, X509Certificate2? clientCertificate = null)
+    {
+        var ca = X509Certificate2.CreateFromPem(CaPem);
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions =
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    if (certificate is null)
+                    {
+                        return false;
+                    }
+
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(new X509Certificate2(certificate));
+                },
+            },
+        };
+        if (clientCertificate is not null)
+        {
+            handler.SslOptions.ClientCertificates = [clientCertificate];
+        }
+
+        var client = new HttpClient(handler) { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return client;
+    }
+
+    /// <summary>The admin client over HTTP (client certificate O=system:masters).</summary>
+    public HttpClient AdminHttp()
+    {
+        var (cert, key) = IssueClientCertificate("test-admin", "system:masters");
+        return Http(clientCertificate: X509Certificate2.CreateFromPem(cert, key));
+    }
+
+    public Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(string kubeconfig, params string[] args) =>
+        Kubectl.RunAsync(Kubectl.Find(null), kubeconfig, args);
+
+    public async Task<string> KubectlOkAsync(string kubeconfig, params string[] args)
+    {
+        var (code, stdout, stderr) = await KubectlAsync(kubeconfig, args);
+        Assert.True(code == 0, $"kubectl {string.Join(' ', args)} exited {code}:\n{stderr}\n{stdout}");
+        return stdout;
+    }
+
+    public Task<string> AdminAsync(params string[] args) => KubectlOkAsync(AdminKubeconfig, args);
+
+    private string WriteKubeconfig(string user, string credentials)
+    {
+        var path = _dir.File($"{user.Replace(':', '_')}-{Guid.NewGuid().ToString("N")[..6]}.kubeconfig");
+        File.WriteAllText(path, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: monokube
+              cluster:
+                server: {Url}
+                certificate-authority-data: {B64(CaPem)}
+            users:
+            - name: u
+              user:
+                {credentials}
+            contexts:
+            - name: monokube
+              context:
+                cluster: monokube
+                user: u
+            current-context: monokube
+            """);
+        return path;
+    }
+
+    private static string B64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
+}
