@@ -88,6 +88,7 @@ public sealed class ApiServer : IAsyncDisposable
                 // HTTPS only on the secure port; a client certificate is optional, but one that does not chain to the
                 // client CA fails the handshake, as in kube-apiserver (VerifyClientCertIfGiven).
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.Use(PlainHttpRejection.Middleware);
                 listen.UseHttps(new HttpsConnectionAdapterOptions
                 {
                     ServerCertificate = pki.ServingCertificate,
