@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Monokube.TestSupport;
 
@@ -40,14 +42,18 @@ public sealed class ServeTests
     [InlineData(27)]
     [InlineData(30)]
     [InlineData(33)]
-    public async Task Kubectl_reads_the_server_version_through_the_written_kubeconfig(int minor)
+    public async Task Kubectl_uses_the_written_kubeconfig_over_https_at_once(int minor)
     {
         using var dir = new TempDirectory();
         var kubeconfig = dir.File("kubeconfig");
-        await using var server = await MonokubeProcess.ServeAsync("--insecure-http", "--secure-port=0", "--write-kubeconfig", kubeconfig);
+        await using var server = await MonokubeProcess.ServeAsync("--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", dir.File("certs"), "--write-kubeconfig", kubeconfig);
 
+        Assert.StartsWith("https://127.0.0.1:", server.Url, StringComparison.Ordinal);
         var (code, stdout, stderr) = await Kubectl.RunAsync(Kubectl.Find(minor), kubeconfig, "version", "-o", "json");
         Assert.True(code == 0, stderr);
+        var (getCode, namespaces, getErr) = await Kubectl.RunAsync(Kubectl.Find(minor), kubeconfig, "get", "namespaces", "-o", "name");
+        Assert.True(getCode == 0, getErr);
+        Assert.Contains("namespace/kube-system", namespaces, StringComparison.Ordinal);
         var server_ = JsonNode.Parse(stdout)!["serverVersion"]!;
         Assert.StartsWith("v1.33.0+monokube.", server_["gitVersion"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(server.Url, (await File.ReadAllLinesAsync(kubeconfig, Token)).Single(l => l.Contains("server:", StringComparison.Ordinal)).Split("server:")[1].Trim());
@@ -122,8 +128,100 @@ public sealed class ServeTests
         Assert.Contains($"cannot listen on 127.0.0.1:{port}", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_uses_given_certificates_and_client_ca()
+    {
+        using var dir = new TempDirectory();
+        using var caKey = RSA.Create(2048);
+        var caRequest = new CertificateRequest("CN=test-ca", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.DigitalSignature, true));
+        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(2));
+
+        (string Cert, string Key) Issue(string subject, bool server)
+        {
+            using var key = RSA.Create(2048);
+            var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
+            if (server)
+            {
+                var san = new SubjectAlternativeNameBuilder();
+                san.AddIpAddress(IPAddress.Loopback);
+                request.CertificateExtensions.Add(san.Build());
+            }
+
+            using var cert = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), RandomNumberGenerator.GetBytes(8));
+            return (cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+        }
+
+        var (servingCert, servingKey) = Issue("CN=my-apiserver", server: true);
+        await File.WriteAllTextAsync(dir.File("ca.crt"), ca.ExportCertificatePem(), Token);
+        await File.WriteAllTextAsync(dir.File("tls.crt"), servingCert, Token);
+        await File.WriteAllTextAsync(dir.File("tls.key"), servingKey, Token);
+        await using var server = await MonokubeProcess.ServeAsync("--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", dir.File("certs"),
+            "--tls-cert-file", dir.File("tls.crt"), "--tls-private-key-file", dir.File("tls.key"), "--client-ca-file", dir.File("ca.crt"));
+
+        HttpClient Client(X509Certificate2? clientCertificate)
+        {
+            var handler = new SocketsHttpHandler();
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return certificate is not null && chain.Build(new X509Certificate2(certificate)) && certificate.Subject == "CN=my-apiserver";
+            };
+            if (clientCertificate is not null)
+            {
+                handler.SslOptions.ClientCertificates = [clientCertificate];
+            }
+
+            return new HttpClient(handler) { BaseAddress = new Uri(server.Url), Timeout = TimeSpan.FromSeconds(10) };
+        }
+
+        using var anonymous = Client(null);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/version", Token)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.GetAsync("/api/v1/namespaces", Token)).StatusCode);
+        var (clientCert, clientKey) = Issue("CN=operator, O=system:masters", server: false);
+        using var admin = Client(X509Certificate2.CreateFromPem(clientCert, clientKey));
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/namespaces", Token)).StatusCode);
+        Assert.False(File.Exists(Path.Combine(dir.File("certs"), "apiserver.crt")));
+    }
+
+    [Fact]
+    public async Task The_generated_certificates_name_every_address_and_are_reused()
+    {
+        using var dir = new TempDirectory();
+        var certs = dir.File("certs");
+        await using (var first = await MonokubeProcess.ServeAsync("--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", certs, "--advertise-address=10.1.2.3"))
+        {
+            Assert.Equal(0, await first.TerminateAsync());
+        }
+
+        using var serving = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(certs, "apiserver.crt"), Token));
+        var san = serving.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single();
+        Assert.Superset(new HashSet<string> { "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local" }, san.EnumerateDnsNames().ToHashSet());
+        Assert.Superset(new HashSet<IPAddress> { IPAddress.Loopback, IPAddress.Parse("10.1.2.3"), IPAddress.Parse("10.0.0.1") }, san.EnumerateIPAddresses().ToHashSet());
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(certs, "ca.key")));
+        }
+
+        var ca = await File.ReadAllTextAsync(Path.Combine(certs, "ca.crt"), Token);
+        var saKey = await File.ReadAllTextAsync(Path.Combine(certs, "sa.key"), Token);
+        await using (var second = await MonokubeProcess.ServeAsync("--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", certs, "--advertise-address=10.1.2.3"))
+        {
+            Assert.Equal(0, await second.TerminateAsync());
+        }
+
+        Assert.Equal(ca, await File.ReadAllTextAsync(Path.Combine(certs, "ca.crt"), Token));
+        Assert.Equal(saKey, await File.ReadAllTextAsync(Path.Combine(certs, "sa.key"), Token));
+    }
+
     [Theory]
     [InlineData("serve --nope", "unknown flag: --nope")]
+    [InlineData("serve --tls-cert-file=a.crt --tls-private-key-file=a.key --write-kubeconfig=kc", "--write-kubeconfig needs the CA monokube generates")]
     [InlineData("serve --tls-cert-file=server.crt", "--tls-cert-file and --tls-private-key-file go together")]
     [InlineData("serve --insecure-http --token-auth-file=tokens.csv", "cannot be combined with")]
     [InlineData("serve --insecure-http --request-timeout=0s", "--request-timeout must be positive")]

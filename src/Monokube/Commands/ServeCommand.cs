@@ -99,6 +99,11 @@ internal sealed class ServeCommand : ICommand
             throw new CommandLineException("--tls-cert-file and --tls-private-key-file go together");
         }
 
+        if (tlsCert.Value.Length > 0 && kubeconfig.Value.Length > 0)
+        {
+            throw new CommandLineException("--write-kubeconfig needs the CA monokube generates, to sign the admin's client certificate; it cannot be used with --tls-cert-file");
+        }
+
         if (insecureHttp.Value && (tlsCert.Value.Length > 0 || clientCa.Value.Length > 0 || tokenFile.Value.Length > 0))
         {
             throw new CommandLineException("--insecure-http serves without TLS or authentication; it cannot be combined with --tls-cert-file, --client-ca-file or --token-auth-file");

@@ -19,32 +19,8 @@ public sealed class NodeAuthorizer(StoreInformer pods, StoreInformer persistentV
 
     private const string NoRelationship = "no relationship found between node '{0}' and this object";
 
-    public static IReadOnlyList<PolicyRule> NodeRules { get; } =
-    [
-        BootstrapPolicy.Rule("authentication.k8s.io", "tokenreviews", "create"),
-        BootstrapPolicy.Rule("authorization.k8s.io", "subjectaccessreviews,localsubjectaccessreviews", "create"),
-        BootstrapPolicy.Rule("", "services", "get,list,watch"),
-        BootstrapPolicy.Rule("", "nodes", "create,get,list,watch"),
-        BootstrapPolicy.Rule("", "nodes/status", "patch,update"),
-        BootstrapPolicy.Rule("", "nodes", "patch,update"),
-        BootstrapPolicy.Rule("", "events", "create,patch,update"),
-        BootstrapPolicy.Rule("events.k8s.io", "events", "create,patch,update"),
-        BootstrapPolicy.Rule("", "pods", "get,list,watch"),
-        BootstrapPolicy.Rule("", "pods", "create,delete"),
-        BootstrapPolicy.Rule("", "pods/status", "patch,update"),
-        BootstrapPolicy.Rule("", "pods/eviction", "create"),
-        BootstrapPolicy.Rule("", "secrets,configmaps", "get,list,watch"),
-        BootstrapPolicy.Rule("", "persistentvolumeclaims,persistentvolumes", "get"),
-        BootstrapPolicy.Rule("", "persistentvolumeclaims/status", "get,patch,update"),
-        BootstrapPolicy.Rule("", "endpoints", "get"),
-        BootstrapPolicy.Rule("certificates.k8s.io", "certificatesigningrequests", "create,get,list,watch"),
-        BootstrapPolicy.Rule("coordination.k8s.io", "leases", "create,delete,get,patch,update"),
-        BootstrapPolicy.Rule("storage.k8s.io", "volumeattachments", "get"),
-        BootstrapPolicy.Rule("storage.k8s.io", "csidrivers", "get,list,watch"),
-        BootstrapPolicy.Rule("storage.k8s.io", "csinodes", "create,delete,get,patch,update"),
-        BootstrapPolicy.Rule("node.k8s.io", "runtimeclasses", "get,list,watch"),
-        BootstrapPolicy.Rule("", "serviceaccounts/token", "create"),
-    ];
+    /// <summary>What a kubelet may do at all: the rules of the default system:node ClusterRole.</summary>
+    public static IReadOnlyList<PolicyRule> NodeRules { get; } = BootstrapPolicy.RulesOf("system:node");
 
     public static string? NodeName(UserInfo user) =>
         user.InGroup(NodesGroup) && user.Name.StartsWith(NodeUserPrefix, StringComparison.Ordinal) ? user.Name[NodeUserPrefix.Length..] : null;
