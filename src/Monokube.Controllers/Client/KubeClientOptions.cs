@@ -1,0 +1,80 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Monokube.Controllers.Client;
+
+/// <summary>Where the API is and how to reach it: the server's CA (or its certificate, pinned), and the credentials.</summary>
+public sealed class KubeClientOptions
+{
+    public required Uri Server { get; init; }
+
+    /// <summary>CAs the serving certificate must chain to.</summary>
+    public X509Certificate2Collection CertificateAuthorities { get; init; } = [];
+
+    /// <summary>A serving certificate trusted as it is (the in-process loopback client of monokube serve).</summary>
+    public X509Certificate2? PinnedServerCertificate { get; init; }
+
+    public bool InsecureSkipTlsVerify { get; init; }
+
+    public X509Certificate2? ClientCertificate { get; init; }
+
+    public string? BearerToken { get; init; }
+
+    public string UserAgent { get; init; } = "monokube-controllers";
+
+    public SocketsHttpHandler CreateHandler()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
+            EnableMultipleHttp2Connections = true,
+        };
+        if (Server.Scheme != Uri.UriSchemeHttps)
+        {
+            return handler;
+        }
+
+        handler.SslOptions.RemoteCertificateValidationCallback = Validate;
+        if (ClientCertificate is not null)
+        {
+            handler.SslOptions.ClientCertificates = [ClientCertificate];
+        }
+
+        return handler;
+    }
+
+    private bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (InsecureSkipTlsVerify)
+        {
+            return true;
+        }
+
+        if (certificate is null)
+        {
+            return false;
+        }
+
+        if (PinnedServerCertificate is not null)
+        {
+            return PinnedServerCertificate.RawDataMemory.Span.SequenceEqual(certificate.GetRawCertData());
+        }
+
+        if (CertificateAuthorities.Count == 0)
+        {
+            return errors == SslPolicyErrors.None;
+        }
+
+        if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            return false;
+        }
+
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.AddRange(CertificateAuthorities);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return custom.Build(leaf);
+    }
+}
