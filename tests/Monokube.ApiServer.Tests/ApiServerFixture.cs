@@ -39,7 +39,7 @@ public abstract class ApiServerFixture : IAsyncLifetime
         Store = await CreateStoreAsync();
         if (Environment.GetEnvironmentVariable("MONOKUBE_BIN") is { Length: > 0 })
         {
-            _process = await MonokubeProcess.ServeAsync(["--insecure-http", "--secure-port=0", .. ServeFlags()]);
+            _process = await MonokubeProcess.ServeAsync(["--insecure-http", "--secure-port=0", "--controllers=none", .. ServeFlags()]);
             _url = new Uri(_process.Url);
         }
         else

@@ -40,7 +40,7 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
         {
             _process = await MonokubeProcess.ServeAsync(
                 "--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", CertDir, "--token-auth-file", tokens,
-                "--enable-bootstrap-token-auth", "--write-kubeconfig", AdminKubeconfig);
+                "--enable-bootstrap-token-auth", "--write-kubeconfig", AdminKubeconfig, "--controllers=none");
             Url = _process.Url;
         }
         else

@@ -39,6 +39,9 @@ public sealed class SecurityContext : IAsyncDisposable
 
     public ServiceAccountTokens Tokens { get; }
 
+    /// <summary>A random bearer token, valid for this process's lifetime, that the server's own clients (its controllers) use.</summary>
+    public string LoopbackToken { get; private init; } = "";
+
     /// <summary>The admission plugins of the secure port (none when serving plain HTTP).</summary>
     public Admission.AdmissionChain Admission { get; private init; } = Monokube.ApiServer.Admission.AdmissionChain.None;
 
@@ -89,7 +92,8 @@ public sealed class SecurityContext : IAsyncDisposable
         }
 
         var tokenFile = options.TokenAuthFile is { } path ? new TokenFileAuthenticator(path) : null;
-        var authenticator = new RequestAuthenticator(store, time, tokenFile, options.EnableBootstrapTokenAuth, tokens, options.AnonymousAuth);
+        var loopbackToken = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var authenticator = new RequestAuthenticator(store, time, tokenFile, options.EnableBootstrapTokenAuth, tokens, options.AnonymousAuth, loopbackToken);
         var authorizer = new AuthorizerChain(chain);
 
         // Plain HTTP authenticates nobody (every request is system:masters), so it has nothing to restrict.
@@ -98,7 +102,7 @@ public sealed class SecurityContext : IAsyncDisposable
             .. options.AuthorizationModes.Contains("RBAC") ? [new RbacEscalationCheck(authorizer, rbac)] : Array.Empty<Monokube.ApiServer.Admission.IAdmissionPlugin>(),
             new Monokube.ApiServer.Admission.NodeRestriction(store, registry, authorizer),
         ]);
-        return new SecurityContext(pki, authenticator, authorizer, rbac, tokens, informers) { Admission = admission };
+        return new SecurityContext(pki, authenticator, authorizer, rbac, tokens, informers) { Admission = admission, LoopbackToken = loopbackToken };
     }
 
     public async ValueTask DisposeAsync()

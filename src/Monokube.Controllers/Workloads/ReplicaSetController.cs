@@ -64,11 +64,13 @@ public sealed class ReplicaSetController : Controller
             {
                 if (e.Type == InformerEventType.Added)
                 {
-                    _expectations.Observed(rsKey, added: true);
+                    _expectations.CreationObserved(rsKey);
                 }
-                else if (e.Type == InformerEventType.Deleted)
+
+                // A pod going away gracefully counts as deleted as soon as its deletionTimestamp is set, as in kube.
+                if (e.Type == InformerEventType.Deleted || Owners.IsBeingDeleted(e.Object))
                 {
-                    _expectations.Observed(rsKey, added: false);
+                    _expectations.DeletionObserved(rsKey, e.Key);
                 }
 
                 Queue.Add(rsKey);
@@ -178,7 +180,7 @@ public sealed class ReplicaSetController : Controller
         if (diff < 0)
         {
             var count = Math.Min(-diff, BurstReplicas);
-            _expectations.Expect(key, count, 0);
+            _expectations.ExpectCreations(key, count);
             var pod = PodFromTemplate(rs, ns);
 
             // Slow start, as kube: 1, 2, 4, ... pods at a time, stopping at the first batch with a failure.
@@ -192,7 +194,7 @@ public sealed class ReplicaSetController : Controller
                 {
                     for (var i = created; i < count; i++)
                     {
-                        _expectations.Lower(key, added: true);
+                        _expectations.CreationObserved(key);
                     }
 
                     throw new InvalidOperationException($"could not create every pod of replicaset {key}");
@@ -203,12 +205,12 @@ public sealed class ReplicaSetController : Controller
         {
             var count = Math.Min(diff, BurstReplicas);
             var victims = active.Order(Comparer<JsonObject>.Create(PodConditions.CompareForDeletion)).Take(count).ToList();
-            _expectations.Expect(key, 0, victims.Count);
+            _expectations.ExpectDeletions(key, victims.Select(Informer.KeyOf));
             await Task.WhenAll(victims.Select(async victim =>
             {
                 if (!await Client.DeleteAsync(ResourceRef.Pods, ns, victim.GetString("metadata.name")!, cancellationToken, uid: victim.GetString("metadata.uid")))
                 {
-                    _expectations.Lower(key, added: false);
+                    _expectations.DeletionObserved(key, Informer.KeyOf(victim));
                 }
             }));
         }
@@ -223,7 +225,7 @@ public sealed class ReplicaSetController : Controller
         }
         catch (KubeApiException e) when (!cancellationToken.IsCancellationRequested)
         {
-            _expectations.Lower(key, added: true);
+            _expectations.CreationObserved(key);
             if (e.Reason == "Forbidden" && e.StatusMessage.Contains("being terminated", StringComparison.Ordinal))
             {
                 return true;

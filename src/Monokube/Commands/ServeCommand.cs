@@ -1,7 +1,9 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Monokube.ApiServer.Hosting;
 using Monokube.CommandLine;
+using Monokube.Controllers;
 using Monokube.Storage;
 using Monokube.Storage.Etcd;
 using Monokube.Storage.Memory;
@@ -46,6 +48,11 @@ internal sealed class ServeCommand : ICommand
         var history = flags.Int("memory-history-revisions", 10_000, "Revisions of history the memory store keeps for watches and paged lists");
         var serviceRange = flags.String("service-cluster-ip-range", "10.0.0.0/24", "The IPv4 CIDR Service cluster IPs are allocated from (its first address is the kubernetes Service's)");
         var nodePortRange = flags.String("service-node-port-range", "30000-32767", "The port range NodePort Services are allocated from");
+        var controllers = flags.StringList("controllers", "Built-in controllers to run: names, * for all, -name to leave one out, none for none (default *). Names: " + string.Join(", ", EmbeddedControllers.Names));
+        var leaderElect = flags.Bool("leader-elect", true, "Run the controllers and the scheduler only while holding the Leases kube-system/kube-controller-manager and kube-system/kube-scheduler");
+        var signingCert = flags.String("cluster-signing-cert-file", "", "PEM CA certificate that signs approved kubelet and client CSRs; default: the generated CA");
+        var signingKey = flags.String("cluster-signing-key-file", "", "PEM private key of --cluster-signing-cert-file");
+        var signingDuration = flags.Duration("cluster-signing-duration", TimeSpan.FromDays(365), "The longest certificate the CSR signer issues");
         var requestTimeout = flags.Duration("request-timeout", TimeSpan.FromMinutes(1), "How long a non-watch request may take before it gets a 504 Timeout");
         var maxWatches = flags.Int("max-watches-per-client", 1000, "Watches one client (user; address with --insecure-http) may hold open; more get 429");
         var kubeconfig = flags.String("write-kubeconfig", "", "Write a kubeconfig for this server to this path once it serves");
@@ -107,6 +114,17 @@ internal sealed class ServeCommand : ICommand
         if (insecureHttp.Value && (tlsCert.Value.Length > 0 || clientCa.Value.Length > 0 || tokenFile.Value.Length > 0))
         {
             throw new CommandLineException("--insecure-http serves without TLS or authentication; it cannot be combined with --tls-cert-file, --client-ca-file or --token-auth-file");
+        }
+
+        var enabledControllers = controllers.Value.Count == 0 ? ["*"] : controllers.Value;
+        if (enabledControllers.FirstOrDefault(c => c is not ("*" or "none") && !EmbeddedControllers.Names.Contains(c.TrimStart('-'))) is { } unknownController)
+        {
+            throw new CommandLineException($"unknown controller \"{unknownController}\" in --controllers; known: {string.Join(", ", EmbeddedControllers.Names)}");
+        }
+
+        if (signingCert.Value.Length > 0 != signingKey.Value.Length > 0)
+        {
+            throw new CommandLineException("--cluster-signing-cert-file and --cluster-signing-key-file go together");
         }
 
         if (requestTimeout.Value <= TimeSpan.Zero)
@@ -192,6 +210,9 @@ internal sealed class ServeCommand : ICommand
                 await server.WriteAdminKubeconfigAsync(kubeconfig.Value, cancellationToken);
             }
 
+            await using var embedded = enabledControllers.Contains("none")
+                ? null
+                : EmbeddedControllers.Start(server, ControllerOptionsFor(server, enabledControllers, signingCert.Value, signingKey.Value, signingDuration.Value), leaderElect.Value, TimeProvider.System, loggerFactory);
             await context.Out.WriteLineAsync($"monokube: serving the Kubernetes API on {server.Url.ToString().TrimEnd('/')} (storage: {store.Name})");
             await context.Out.FlushAsync(cancellationToken);
             try
@@ -207,6 +228,19 @@ internal sealed class ServeCommand : ICommand
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    private static ControllerOptions ControllerOptionsFor(ApiServer.Hosting.ApiServer server, IReadOnlyList<string> enabled, string signingCert, string signingKey, TimeSpan signingDuration)
+    {
+        var generated = server.Security.Pki?.GeneratedCa?.Certificate;
+        var signer = signingCert.Length > 0 ? X509Certificate2.CreateFromPemFile(signingCert, signingKey) : generated;
+        return new ControllerOptions
+        {
+            Enabled = enabled,
+            SigningCertificate = signer,
+            SigningDuration = signingDuration,
+            RootCaPem = generated is null ? null : generated.ExportCertificatePem() + "\n",
+        };
+    }
 
     private static IObjectStore CreateStore(bool useEtcd, IReadOnlyList<string> servers, string prefix, string ca, string cert, string key, int history, ILoggerFactory loggerFactory)
     {

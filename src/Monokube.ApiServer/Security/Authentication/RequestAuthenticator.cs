@@ -20,8 +20,12 @@ public sealed class RequestAuthenticator(
     TokenFileAuthenticator? tokenFile,
     bool bootstrapTokens,
     ServiceAccountTokens? serviceAccounts,
-    bool anonymous)
+    bool anonymous,
+    string? loopbackToken = null)
 {
+    /// <summary>The user of the server's own loopback clients (its controllers), as kube-apiserver's loopback client.</summary>
+    public static UserInfo Loopback { get; } = new("system:apiserver", null, [UserInfo.Masters, UserInfo.AllAuthenticated], new Dictionary<string, IReadOnlyList<string>>());
+
     public async ValueTask<AuthenticationResult> AuthenticateAsync(HttpContext context)
     {
         if (context.Connection.ClientCertificate is { } certificate)
@@ -43,6 +47,11 @@ public sealed class RequestAuthenticator(
     /// <summary>Authenticates a bearer token (also for TokenReview); NotApplicable when no authenticator knows it.</summary>
     public async ValueTask<AuthenticationResult> AuthenticateTokenAsync(string token, IReadOnlyList<string> audiences, CancellationToken cancellationToken)
     {
+        if (loopbackToken is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(loopbackToken)))
+        {
+            return AuthenticationResult.Success(Loopback);
+        }
+
         if (tokenFile?.Authenticate(token) is { Handled: true } fromFile)
         {
             return AuthenticationResult.Success(fromFile.User!.WithAuthenticatedGroup());
