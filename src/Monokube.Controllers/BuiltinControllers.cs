@@ -8,6 +8,7 @@ public static class BuiltinControllers
     private static readonly (string Name, Func<ControllerContext, Controller> Create)[] All =
     [
         ("replicaset-controller", c => new ReplicaSetController(c)),
+        ("deployment-controller", c => new DeploymentController(c)),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(c => c.Name)];

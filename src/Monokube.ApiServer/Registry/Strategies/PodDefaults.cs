@@ -3,19 +3,53 @@ using Monokube.ApiServer.Objects;
 
 namespace Monokube.ApiServer.Registry.Strategies;
 
-/// <summary>The defaults kube-apiserver gives a pod spec (also inside workload templates), and a pod's QoS class.</summary>
+/// <summary>
+/// The defaults kube-apiserver gives a pod spec, also inside workload templates (SetDefaults_PodSpec and the
+/// defaults of the types it holds), the pod-only ones (SetDefaults_Pod), and a pod's QoS class. Templates must get
+/// exactly kube's defaults: kube-controller-manager hashes them into ReplicaSet and ControllerRevision names.
+/// </summary>
 public static class PodDefaults
 {
+    /// <summary>What only Pods get, not templates: enableServiceLinks, and requests copied from limits.</summary>
+    public static void ApplyToPod(JsonObject spec)
+    {
+        ApplyToPodSpec(spec);
+        SetIfMissing(spec, "enableServiceLinks", true);
+        foreach (var list in new[] { "initContainers", "containers" })
+        {
+            foreach (var container in (spec[list] as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                if (container.Find("resources.limits") is JsonObject limits && container["resources"] is JsonObject resources)
+                {
+                    var requests = resources["requests"] as JsonObject ?? [];
+                    foreach (var (name, value) in limits)
+                    {
+                        if (!requests.ContainsKey(name))
+                        {
+                            requests[name] = value?.DeepClone();
+                        }
+                    }
+
+                    resources["requests"] = requests;
+                }
+            }
+        }
+    }
+
     public static void ApplyToPodSpec(JsonObject spec)
     {
         SetIfMissing(spec, "dnsPolicy", "ClusterFirst");
         SetIfMissing(spec, "restartPolicy", "Always");
         SetIfMissing(spec, "terminationGracePeriodSeconds", 30);
         SetIfMissing(spec, "schedulerName", "default-scheduler");
-        SetIfMissing(spec, "enableServiceLinks", true);
         if (spec["securityContext"] is null)
         {
             spec["securityContext"] = new JsonObject();
+        }
+
+        foreach (var volume in (spec["volumes"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            ApplyToVolume(volume);
         }
 
         foreach (var list in new[] { "initContainers", "containers", "ephemeralContainers" })
@@ -32,8 +66,121 @@ public static class PodDefaults
         }
     }
 
+    // SetDefaults_Volume and the defaults of each volume source.
+    private static void ApplyToVolume(JsonObject volume)
+    {
+        if (!volume.Any(p => p.Key != "name"))
+        {
+            volume["emptyDir"] = new JsonObject();
+        }
+
+        foreach (var source in new[] { "configMap", "secret", "downwardAPI", "projected" })
+        {
+            if (volume[source] is JsonObject sourceObject)
+            {
+                SetIfMissing(sourceObject, "defaultMode", 420);
+            }
+        }
+
+        if (volume["hostPath"] is JsonObject hostPath)
+        {
+            SetIfMissing(hostPath, "type", "");
+        }
+
+        foreach (var projection in (volume.Find("projected.sources") as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            if (projection["serviceAccountToken"] is JsonObject token)
+            {
+                SetIfMissing(token, "expirationSeconds", 3600);
+            }
+
+            foreach (var item in (projection.Find("downwardAPI.items") as JsonArray)?.OfType<JsonObject>() ?? [])
+            {
+                DefaultFieldRef(item["fieldRef"] as JsonObject);
+            }
+        }
+
+        foreach (var item in (volume.Find("downwardAPI.items") as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            DefaultFieldRef(item["fieldRef"] as JsonObject);
+        }
+
+        if (volume["iscsi"] is JsonObject iscsi)
+        {
+            SetIfMissing(iscsi, "iscsiInterface", "default");
+        }
+
+        if (volume["rbd"] is JsonObject rbd)
+        {
+            SetIfMissing(rbd, "pool", "rbd");
+            SetIfMissing(rbd, "user", "admin");
+            SetIfMissing(rbd, "keyring", "/etc/ceph/keyring");
+        }
+
+        if (volume["azureDisk"] is JsonObject azureDisk)
+        {
+            SetIfMissing(azureDisk, "cachingMode", "ReadWrite");
+            SetIfMissing(azureDisk, "fsType", "ext4");
+            SetIfMissing(azureDisk, "readOnly", false);
+            SetIfMissing(azureDisk, "kind", "Shared");
+        }
+
+        if (volume["scaleIO"] is JsonObject scaleIo)
+        {
+            SetIfMissing(scaleIo, "storageMode", "ThinProvisioned");
+            SetIfMissing(scaleIo, "fsType", "xfs");
+        }
+    }
+
+    private static void DefaultFieldRef(JsonObject? fieldRef)
+    {
+        if (fieldRef is not null)
+        {
+            SetIfMissing(fieldRef, "apiVersion", "v1");
+        }
+    }
+
+    // SetDefaults_Probe, and SetDefaults_HTTPGetAction wherever an httpGet appears (probes and lifecycle hooks).
+    private static void ApplyToProbe(JsonObject? probe)
+    {
+        if (probe is null)
+        {
+            return;
+        }
+
+        SetIfMissing(probe, "timeoutSeconds", 1);
+        SetIfMissing(probe, "periodSeconds", 10);
+        SetIfMissing(probe, "successThreshold", 1);
+        SetIfMissing(probe, "failureThreshold", 3);
+        ApplyToHttpGet(probe["httpGet"] as JsonObject);
+    }
+
+    private static void ApplyToHttpGet(JsonObject? httpGet)
+    {
+        if (httpGet is not null)
+        {
+            SetIfMissing(httpGet, "path", "/");
+            SetIfMissing(httpGet, "scheme", "HTTP");
+        }
+    }
+
     public static void ApplyToContainer(JsonObject container)
     {
+        foreach (var probe in new[] { "livenessProbe", "readinessProbe", "startupProbe" })
+        {
+            ApplyToProbe(container[probe] as JsonObject);
+        }
+
+        foreach (var hook in new[] { "postStart", "preStop" })
+        {
+            ApplyToHttpGet(container.Find("lifecycle." + hook + ".httpGet") as JsonObject);
+        }
+
+        foreach (var env in (container["env"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            DefaultFieldRef(env.Find("valueFrom.fieldRef") as JsonObject);
+        }
+
         SetIfMissing(container, "terminationMessagePath", "/dev/termination-log");
         SetIfMissing(container, "terminationMessagePolicy", "File");
         if (container["imagePullPolicy"] is null && container.GetString("image") is { } image)

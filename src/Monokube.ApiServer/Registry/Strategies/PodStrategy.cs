@@ -33,7 +33,7 @@ public sealed class PodStrategy : ResourceStrategy
     public override void PrepareForCreate(StrategyContext context, ResourceDefinition resource, JsonObject obj)
     {
         var spec = obj.GetOrAddObject("spec");
-        PodDefaults.ApplyToPodSpec(spec);
+        PodDefaults.ApplyToPod(spec);
 
         // As kube's ServiceAccount admission: every pod runs as a service account ("default" unless named), except
         // mirror pods, which a kubelet makes from static manifests and which may reference no API objects.
