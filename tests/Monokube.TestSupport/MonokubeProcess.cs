@@ -91,7 +91,8 @@ public sealed partial class MonokubeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static MonokubeProcess Launch(IEnumerable<string> args)
+    /// <summary>Starts monokube with the given arguments without waiting for anything.</summary>
+    public static MonokubeProcess Launch(params string[] args)
     {
         var start = CreateStartInfo();
         foreach (var arg in args)

@@ -89,6 +89,54 @@ public sealed class ServeTests
     }
 
     [Fact]
+    public async Task Sigterm_stops_the_controllers_and_releases_their_leases()
+    {
+        await using var etcd = await EtcdProcess.StartAsync();
+        string[] leases = ["kube-controller-manager", "kube-scheduler"];
+        await using (var first = await MonokubeProcess.ServeAsync("--insecure-http", "--secure-port=0", "--etcd-servers", etcd.ClientUrl))
+        {
+            foreach (var lease in leases)
+            {
+                await Eventually.WaitAsync(
+                    async () => (await HolderAsync(first.Url, lease)) is { Length: > 0 },
+                    TimeSpan.FromSeconds(20),
+                    $"monokube to lead {lease}");
+            }
+
+            Assert.Equal(0, await first.TerminateAsync());
+            Assert.DoesNotContain("Unhandled exception", first.Output, StringComparison.Ordinal);
+        }
+
+        await using var second = await MonokubeProcess.ServeAsync("--insecure-http", "--secure-port=0", "--etcd-servers", etcd.ClientUrl, "--controllers=none");
+        foreach (var lease in leases)
+        {
+            Assert.Equal("", await HolderAsync(second.Url, lease));
+        }
+
+        static async Task<string?> HolderAsync(string url, string lease)
+        {
+            var response = await Http.GetAsync($"{url}/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/{lease}", Token);
+            return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync(Token))!["spec"]?["holderIdentity"]?.GetValue<string>() : null;
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(100)]
+    [InlineData(300)]
+    [InlineData(600)]
+    public async Task Sigterm_at_any_moment_of_startup_is_an_orderly_exit(int afterMilliseconds)
+    {
+        using var dir = new TempDirectory();
+        await using var server = MonokubeProcess.Launch("serve", "--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", dir.File("certs"));
+        await Task.Delay(afterMilliseconds, Token);
+
+        // 143: the signal came before the runtime installed its handler, the default action; never 134 (an abort).
+        Assert.Contains(await server.TerminateAsync(), new[] { 0, 143 });
+        Assert.DoesNotContain("Unhandled exception", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Paths_not_served_answer_with_a_kubernetes_status()
     {
         await using var server = await MonokubeProcess.ServeAsync("--insecure-http", "--secure-port=0");

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Monokube.ApiServer.Api;
 using Monokube.ApiServer.Discovery;
@@ -11,7 +12,7 @@ namespace Monokube.ApiServer.Handlers;
 /// The one entry point of /api and /apis: parses what the request addresses, routes it to discovery or to the
 /// resource handler, and turns every failure into a Kubernetes Status.
 /// </summary>
-public sealed partial class ApiDispatcher(ApiContext api, DiscoveryHandler discovery, ResourceHandler resources)
+public sealed partial class ApiDispatcher(ApiContext api, DiscoveryHandler discovery, ResourceHandler resources, IHostApplicationLifetime lifetime)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -69,6 +70,14 @@ public sealed partial class ApiDispatcher(ApiContext api, DiscoveryHandler disco
         }
         catch (OperationCanceledException) when (original.IsCancellationRequested)
         {
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // A long-running request (a watch) cut short by the server's shutdown.
+            if (!context.Response.HasStarted)
+            {
+                await WriteErrorAsync(context, new Status { Message = "the server is shutting down", Reason = "ServiceUnavailable", Details = new StatusDetails(), Code = 503 });
+            }
         }
         catch (Exception e) when (!context.Response.HasStarted)
         {

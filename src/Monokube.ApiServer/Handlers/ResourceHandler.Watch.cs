@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Monokube.ApiServer.Api;
 using Monokube.ApiServer.Objects;
 using Monokube.ApiServer.Registry;
@@ -45,7 +47,10 @@ public sealed partial class ResourceHandler
             throw new ApiException(Statuses.TooManyRequests($"too many concurrent watches for \"{client}\" (at most {api.Watches.MaxPerClient}); close some, or raise --max-watches-per-client", 1));
         }
 
-        var aborted = context.RequestAborted;
+        // A watch ends when its client goes away, and, as kube-apiserver closes watches on shutdown, when the server stops.
+        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        var aborted = ended.Token;
         var prefix = resource.CollectionPrefix(ns);
         var initial = new List<StoredObject>();
         long after;

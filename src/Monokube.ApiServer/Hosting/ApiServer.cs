@@ -100,6 +100,10 @@ public sealed class ApiServer : IAsyncDisposable
             });
         });
         builder.WebHost.UseShutdownTimeout(options.ShutdownTimeout);
+
+        // The process's signals belong to whoever embeds the server (monokube serve stops its controllers before the
+        // server; a test host stops it with StopAsync), not to the generic host's console lifetime.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(options);

@@ -36,6 +36,11 @@ internal static class Cli
             await context.Error.WriteLineAsync($"Error: {e.Message}\nRun 'monokube {command.Name} --help' for usage.");
             return ExitUsage;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // SIGINT/SIGTERM while starting up or shutting down is an orderly stop, not a crash.
+            return 0;
+        }
     }
 
     /// <summary>Parses a command's flags; writes its help and returns null when -h/--help was given.</summary>

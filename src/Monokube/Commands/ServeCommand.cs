@@ -214,14 +214,9 @@ internal sealed class ServeCommand : ICommand
                 ? null
                 : EmbeddedControllers.Start(server, ControllerOptionsFor(server, enabledControllers, signingCert.Value, signingKey.Value, signingDuration.Value), leaderElect.Value, TimeProvider.System, loggerFactory);
             await context.Out.WriteLineAsync($"monokube: serving the Kubernetes API on {server.Url.ToString().TrimEnd('/')} (storage: {store.Name})");
-            await context.Out.FlushAsync(cancellationToken);
-            try
-            {
-                await server.WaitForShutdownAsync(cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-            }
+            await context.Out.FlushAsync(CancellationToken.None);
+            // On SIGTERM the controllers stop first (releasing their Leases through the API), then the server.
+            await Task.WhenAny(server.WaitForShutdownAsync(CancellationToken.None), Task.Delay(Timeout.Infinite, cancellationToken));
         }
 
         return 0;
