@@ -28,7 +28,15 @@ public class ClusterFixture : IAsyncLifetime
 
     public EmbeddedControllers Controllers => _controllers!;
 
-    protected virtual ControllerOptions Options => new();
+    /// <summary>The cluster CA (PEM) that serves the API and signs certificates.</summary>
+    public string CaPem { get; private set; } = "";
+
+    /// <summary>The controllers' settings, as monokube serve gives them: the generated CA publishes and signs.</summary>
+    protected virtual ControllerOptions CreateOptions(ApiServer.Hosting.ApiServer server) => new()
+    {
+        RootCaPem = CaPem,
+        SigningCertificate = server.Security.Pki!.GeneratedCa!.Certificate,
+    };
 
     public async ValueTask InitializeAsync()
     {
@@ -41,7 +49,8 @@ public class ClusterFixture : IAsyncLifetime
         _server = await ApiServer.Hosting.ApiServer.StartAsync(options, new MemoryObjectStore());
         await _server.WriteAdminKubeconfigAsync(Kubeconfig, CancellationToken.None);
         Client = new KubeClient(KubeconfigFile.Load(Kubeconfig, "tests"));
-        _controllers = EmbeddedControllers.Start(_server, Options, leaderElect: true, TimeProvider.System, NullLoggerFactory.Instance);
+        CaPem = _server.Security.Pki!.GeneratedCa!.Certificate.ExportCertificatePem() + "\n";
+        _controllers = EmbeddedControllers.Start(_server, CreateOptions(_server), leaderElect: true, TimeProvider.System, NullLoggerFactory.Instance);
         await _controllers.ControllerManager!.Started.WaitAsync(TimeSpan.FromSeconds(30));
         await _controllers.Scheduler!.Started.WaitAsync(TimeSpan.FromSeconds(30));
     }

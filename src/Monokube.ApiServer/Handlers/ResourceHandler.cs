@@ -189,8 +189,34 @@ public sealed partial class ResourceHandler(ApiContext api, ReviewHandler review
     }
 
     /// <summary>The bytes to store for a served object (converted to the storage version).</summary>
-    private static byte[] ToStorage(ResourceDefinition resource, JsonObject obj) =>
-        Serialization.JsonOutput.ToBytes(resource.Converter is { } converter ? converter.ToStorage(obj) : obj);
+    private static byte[] ToStorage(ResourceDefinition resource, JsonObject obj)
+    {
+        DropEmptyMetadata(obj);
+        return Serialization.JsonOutput.ToBytes(resource.Converter is { } converter ? converter.ToStorage(obj) : obj);
+    }
+
+    // Every ObjectMeta field is omitempty in kube: an empty list or map written by a client (or left by a patch that
+    // removed the last owner or finalizer) is not stored, so readers see the field absent, as from kube-apiserver.
+    private static void DropEmptyMetadata(JsonObject obj)
+    {
+        if (obj["metadata"] is not JsonObject metadata)
+        {
+            return;
+        }
+
+        foreach (var name in (ReadOnlySpan<string>)["labels", "annotations", "ownerReferences", "finalizers", "managedFields", "generateName"])
+        {
+            if (!metadata.TryGetPropertyValue(name, out var value))
+            {
+                continue;
+            }
+
+            if (value is null or JsonArray { Count: 0 } or JsonObject { Count: 0 } || value is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>().Length == 0)
+            {
+                metadata.Remove(name);
+            }
+        }
+    }
 
     private static long ParseResourceVersion(string? text, ResourceDefinition resource, string? name)
     {

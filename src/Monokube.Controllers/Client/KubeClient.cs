@@ -167,6 +167,10 @@ public sealed class KubeClient : IDisposable
         }
     }
 
+    /// <summary>GET of a path that answers with a JSON object (discovery documents).</summary>
+    public Task<JsonObject> GetJsonAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, null, null, cancellationToken);
+
     /// <summary>GET of a non-resource path (/readyz, /version), as text.</summary>
     public async Task<(HttpStatusCode Code, string Body)> GetRawAsync(string path, CancellationToken cancellationToken)
     {
