@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Monokube.ApiServer.Hosting;
@@ -44,7 +45,7 @@ public class ClusterFixture : IAsyncLifetime
         {
             BindAddress = IPAddress.Loopback,
             Port = 0,
-            Security = new SecurityOptions { CertDir = _dir.File("certs") },
+            Security = new SecurityOptions { CertDir = _dir.File("certs"), EnableBootstrapTokenAuth = true },
         };
         _server = await ApiServer.Hosting.ApiServer.StartAsync(options, new MemoryObjectStore());
         await _server.WriteAdminKubeconfigAsync(Kubeconfig, CancellationToken.None);
@@ -112,6 +113,15 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>Polls until <paramref name="condition"/> holds (no fixed sleeps), failing with <paramref name="what"/>.</summary>
     public static Task WaitAsync(Func<Task<bool>> condition, string what, int seconds = 30) =>
         Eventually.WaitAsync(condition, TimeSpan.FromSeconds(seconds), what);
+
+    /// <summary>A client of this server authenticated as someone else (a bootstrap token, a node's certificate).</summary>
+    public KubeClient ClientAs(string? bearerToken = null, X509Certificate2? certificate = null) => new(new KubeClientOptions
+    {
+        Server = new Uri(Url),
+        CertificateAuthorities = [X509Certificate2.CreateFromPem(CaPem)],
+        BearerToken = bearerToken,
+        ClientCertificate = certificate,
+    });
 
     public Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args) =>
         Kubectl.RunAsync(Kubectl.Find(null), Kubeconfig, args);

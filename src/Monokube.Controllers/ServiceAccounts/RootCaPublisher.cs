@@ -22,7 +22,7 @@ public sealed class RootCaPublisher : Controller
     private readonly string _bundle;
 
     public RootCaPublisher(ControllerContext context)
-        : base("root-ca-certificate-publisher", context)
+        : base("root-ca-certificate-publisher-controller", context)
     {
         _bundle = context.Options.RootCaPem ?? throw new InvalidOperationException("the root-ca-certificate-publisher needs the root CA bundle");
         _namespaces = Watch(ResourceRef.Namespaces, e => Queue.Add(e.Key));
