@@ -1,6 +1,7 @@
 using Monokube.Controllers.Certificates;
 using Monokube.Controllers.GarbageCollection;
 using Monokube.Controllers.Namespaces;
+using Monokube.Controllers.Nodes;
 using Monokube.Controllers.ServiceAccounts;
 using Monokube.Controllers.Workloads;
 
@@ -19,6 +20,7 @@ public static class BuiltinControllers
         ("root-ca-certificate-publisher-controller", c => new RootCaPublisher(c)),
         ("certificatesigningrequest-approving-controller", c => new CsrApprovingController(c)),
         ("certificatesigningrequest-signing-controller", c => new CsrSigningController(c)),
+        ("node-lifecycle-controller", c => new NodeLifecycleController(c)),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(c => c.Name)];
