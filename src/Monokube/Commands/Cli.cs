@@ -8,7 +8,7 @@ internal static class Cli
 {
     public const int ExitUsage = 2;
 
-    private static readonly ICommand[] Commands = [new ServeCommand(), new VersionCommand()];
+    private static readonly ICommand[] Commands = [new ServeCommand(), ComponentCommand.ControllerManager, ComponentCommand.Scheduler, new VersionCommand()];
 
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
     {
@@ -62,10 +62,10 @@ internal static class Cli
         text.Append("and for integration tests that need a real Kubernetes API in milliseconds.\n\nUsage:\n  monokube <command> [flags]\n\nCommands:\n");
         foreach (var command in Commands)
         {
-            text.Append("  ").Append(command.Name.PadRight(10)).Append(command.Summary).Append('\n');
+            text.Append("  ").Append(command.Name.PadRight(20)).Append(command.Summary).Append('\n');
         }
 
-        text.Append("  help      Help about any command\n\nRun 'monokube <command> --help' for a command's flags.\n");
+        text.Append("  help                Help about any command\n\nRun 'monokube <command> --help' for a command's flags.\n");
         return text.ToString();
     }
 }
