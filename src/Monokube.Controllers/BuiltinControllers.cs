@@ -9,6 +9,7 @@ public static class BuiltinControllers
     [
         ("replicaset-controller", c => new ReplicaSetController(c)),
         ("deployment-controller", c => new DeploymentController(c)),
+        ("daemonset-controller", c => new DaemonSetController(c)),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(c => c.Name)];
