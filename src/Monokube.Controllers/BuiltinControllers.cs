@@ -14,6 +14,7 @@ public static class BuiltinControllers
     [
         ("replicaset-controller", c => new ReplicaSetController(c)),
         ("deployment-controller", c => new DeploymentController(c)),
+        ("daemonset-controller", c => new DaemonSetController(c)),
         ("garbage-collector-controller", c => new GarbageCollector(c)),
         ("namespace-controller", c => new NamespaceController(c)),
         ("serviceaccount-controller", c => new ServiceAccountController(c)),

@@ -29,6 +29,15 @@ public sealed class Expectations(TimeProvider time)
         }
     }
 
+    /// <summary>Creations and deletions asked for together (a DaemonSet's sync does both in one pass).</summary>
+    public void Expect(string key, int adds, IEnumerable<string> podKeys)
+    {
+        lock (_gate)
+        {
+            _pending[key] = (adds, new HashSet<string>(podKeys, StringComparer.Ordinal), time.GetUtcNow());
+        }
+    }
+
     public void CreationObserved(string key)
     {
         lock (_gate)

@@ -5,10 +5,14 @@ namespace Monokube.ApiServer.Registry.Strategies;
 
 /// <summary>
 /// Deployments, ReplicaSets, DaemonSets, StatefulSets, Jobs, CronJobs and ReplicationControllers: generation
-/// tracking, the defaults kube-apiserver gives their specs and pod templates, and a Job's generated selector.
+/// tracking, the defaults kube-apiserver gives their specs and pod templates, a Job's generated selector, and a
+/// DaemonSet's template generation.
 /// </summary>
 public sealed class WorkloadStrategy : ResourceStrategy
 {
+    /// <summary>Where apps/v1 keeps a DaemonSet's spec.templateGeneration, which the server owns.</summary>
+    public const string TemplateGenerationAnnotation = "deprecated.daemonset.template.generation";
+
     private readonly string _kind;
 
     public WorkloadStrategy(string kind)
@@ -36,13 +40,27 @@ public sealed class WorkloadStrategy : ResourceStrategy
         }
 
         ApplyDefaults(spec);
+        if (_kind == "DaemonSet")
+        {
+            SetTemplateGeneration(obj, 1);
+        }
     }
 
     public override void PrepareForUpdate(StrategyContext context, ResourceDefinition resource, JsonObject obj, JsonObject old)
     {
         base.PrepareForUpdate(context, resource, obj, old);
         ApplyDefaults(obj.GetOrAddObject("spec"));
+        if (_kind == "DaemonSet")
+        {
+            // Clients cannot set it: it counts template changes, as kube-apiserver's daemonset strategy does.
+            var previous = long.TryParse(old.Find("metadata.annotations")?[TemplateGenerationAnnotation]?.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var g) ? g : 0;
+            var changed = !JsonNode.DeepEquals(obj.Find("spec.template"), old.Find("spec.template"));
+            SetTemplateGeneration(obj, changed ? previous + 1 : previous);
+        }
     }
+
+    private static void SetTemplateGeneration(JsonObject obj, long generation) =>
+        obj.GetOrAddObject("metadata").GetOrAddObject("annotations")[TemplateGenerationAnnotation] = generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private void ApplyDefaults(JsonObject spec)
     {
