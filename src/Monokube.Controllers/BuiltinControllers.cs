@@ -1,4 +1,5 @@
 using Monokube.Controllers.Certificates;
+using Monokube.Controllers.Endpoints;
 using Monokube.Controllers.GarbageCollection;
 using Monokube.Controllers.Namespaces;
 using Monokube.Controllers.Nodes;
@@ -22,6 +23,8 @@ public static class BuiltinControllers
         ("certificatesigningrequest-approving-controller", c => new CsrApprovingController(c)),
         ("certificatesigningrequest-signing-controller", c => new CsrSigningController(c)),
         ("node-lifecycle-controller", c => new NodeLifecycleController(c)),
+        ("endpoints-controller", c => new EndpointsController(c)),
+        ("endpointslice-controller", c => new EndpointSliceController(c)),
     ];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(c => c.Name)];

@@ -58,6 +58,8 @@ public sealed class FakeKubelet : IAsyncDisposable
                     ["phase"] = "Running",
                     ["conditions"] = new JsonArray((JsonNode)Condition("PodScheduled"), Condition("Initialized"), Condition("ContainersReady"), Condition("Ready")),
                     ["startTime"] = now,
+                    ["podIP"] = PodIp(pod),
+                    ["podIPs"] = new JsonArray((JsonNode)new JsonObject { ["ip"] = PodIp(pod) }),
                 },
             };
             await _client.PatchAsync(ResourceRef.Pods, ns, name, "application/merge-patch+json", patch, _stop.Token, "status");
@@ -65,6 +67,13 @@ public sealed class FakeKubelet : IAsyncDisposable
         catch (Exception ex) when (ex is KubeApiException or OperationCanceledException)
         {
         }
+    }
+
+    // A stable address in 10.244.0.0/16 per pod, as a CNI would give one.
+    private static string PodIp(JsonObject pod)
+    {
+        var hash = (uint)StringComparer.Ordinal.GetHashCode(pod.GetString("metadata.uid") ?? "");
+        return $"10.244.{(hash >> 8) % 256}.{hash % 254 + 1}";
     }
 
     public async ValueTask DisposeAsync()

@@ -188,10 +188,37 @@ public sealed class ApiServer : IAsyncDisposable
         await Task.WhenAny(namespacesReady.Task, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken));
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
+        StartKubernetesService(app.Services.GetRequiredService<ApiContext>(), KubernetesService.EndpointAddress(options.Security.AdvertiseAddress, options.BindAddress), port, namespacesReady.Task, stopping);
         var host = options.BindAddress.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : options.BindAddress.ToString();
         var scheme = options.InsecureHttp ? "http" : "https";
         return new ApiServer(app, new Uri($"{scheme}://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}"), security);
     }
+
+    // The kubernetes Service and its endpoints once the default namespace exists, checked again every 10 s (kube's
+    // --endpoint-reconciler interval) so a deleted one comes back.
+    private static void StartKubernetesService(ApiContext api, System.Net.IPAddress? endpoint, int port, Task namespacesReady, CancellationToken stopping) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await namespacesReady.WaitAsync(stopping);
+                while (!stopping.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await KubernetesService.EnsureAsync(api, endpoint, port, stopping);
+                    }
+                    catch (StoreUnavailableException)
+                    {
+                    }
+
+                    await Task.Delay(TimeSpan.FromSeconds(10), api.Time, stopping);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }, CancellationToken.None);
 
     /// <summary>Completes when the server has stopped (after <see cref="StopAsync"/> or a host shutdown).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);

@@ -20,6 +20,20 @@ public static class TablePrinters
         [("", "Service")] = ServiceColumns.All,
         [("", "Endpoints")] = [CommonColumns.Name, TableColumn.Text("Endpoints", EndpointsText), CommonColumns.Age],
         [("", "Event")] = EventColumns.All,
+        [("discovery.k8s.io", "EndpointSlice")] =
+        [
+            CommonColumns.Name,
+            TableColumn.Text("AddressType", o => o.GetString("addressType"), 0, "The IP protocol for this slice"),
+            TableColumn.Text("Ports", SlicePorts, 0, "The ports of this slice"),
+            TableColumn.Text("Endpoints", SliceEndpoints, 0, "First three addresses of this slice"),
+            CommonColumns.Age,
+        ],
+        [("networking.k8s.io", "IPAddress")] =
+        [
+            CommonColumns.Name,
+            TableColumn.Text("ParentRef", o => o.Find("spec.parentRef") is JsonObject r ? $"{r.GetString("resource")}{(string.IsNullOrEmpty(r.GetString("group")) ? "" : "." + r.GetString("group"))}/{r.GetString("namespace")}/{r.GetString("name")}" : ""),
+            CommonColumns.Age,
+        ],
         [("apps", "Deployment")] =
         [
             CommonColumns.Name,
@@ -119,6 +133,20 @@ public static class TablePrinters
 
         return items.Count > 3 ? string.Join(",", items.Take(3)) + $" + {items.Count - 3} more..." : string.Join(",", items);
     }
+
+    // kube's EndpointSlice columns: the first three ports (a name, or * when unset) and addresses, then "+ N more...".
+    private static string SlicePorts(JsonObject o) =>
+        FirstThree([.. (o["ports"] as JsonArray ?? []).OfType<JsonObject>().Select(p => p["port"] is JsonValue ? CommonColumns.Int(p, "port").ToString(System.Globalization.CultureInfo.InvariantCulture) : p.GetString("name") ?? "*")]);
+
+    private static string SliceEndpoints(JsonObject o) =>
+        FirstThree([.. (o["endpoints"] as JsonArray ?? []).OfType<JsonObject>().SelectMany(e => (e["addresses"] as JsonArray ?? []).Select(a => a?.ToString() ?? ""))]);
+
+    private static string FirstThree(List<string> items) => items.Count switch
+    {
+        0 => "<unset>",
+        > 3 => string.Join(",", items.Take(3)) + $" + {items.Count - 3} more...",
+        _ => string.Join(",", items),
+    };
 
     private static string CsrCondition(JsonObject o)
     {
