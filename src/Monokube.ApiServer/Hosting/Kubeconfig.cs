@@ -14,6 +14,10 @@ public static class Kubeconfig
     public static Task WriteWithCertificateAsync(string path, Uri server, string caPem, string clientCertPem, string clientKeyPem, string user, CancellationToken cancellationToken) =>
         WriteAsync(path, Compose(server, caPem, user, ["client-certificate-data: " + B64(clientCertPem), "client-key-data: " + B64(clientKeyPem)]), cancellationToken);
 
+    /// <summary>A kubeconfig that trusts the server's CA and authenticates with a bearer token (a bootstrap token).</summary>
+    public static Task WriteWithTokenAsync(string path, Uri server, string caPem, string token, string user, CancellationToken cancellationToken) =>
+        WriteAsync(path, Compose(server, caPem, user, ["token: " + token]), cancellationToken);
+
     private static string B64(string pem) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(pem));
 
     private static string Compose(Uri server, string? caPem, string user, IEnumerable<string> credentials)

@@ -25,12 +25,12 @@ public sealed class ClusterIpAllocator(IObjectStore store, ServiceIpRange range,
         {
             if (!IPAddress.TryParse(requested, out var ip) || !Range.Contains(ip, out _))
             {
-                throw Invalid(requested, $"failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {Range}");
+                throw Invalid(name, requested, $"failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {Range}");
             }
 
             if (!dryRun && !await TryReserveAsync(ip.ToString(), ns, name, cancellationToken))
             {
-                throw Invalid(requested, $"failed to allocate IP {requested}: provided IP is already allocated");
+                throw Invalid(name, requested, $"failed to allocate IP {requested}: provided IP is already allocated");
             }
 
             return ip.ToString();
@@ -58,7 +58,7 @@ public sealed class ClusterIpAllocator(IObjectStore store, ServiceIpRange range,
             }
         }
 
-        throw Invalid("", $"failed to allocate a serviceIP: range is full ({Range})");
+        throw Invalid(name, "", $"failed to allocate a serviceIP: range is full ({Range})");
     }
 
     /// <summary>Reserves exactly this IP (the kubernetes Service's first address).</summary>
@@ -101,11 +101,11 @@ public sealed class ClusterIpAllocator(IObjectStore store, ServiceIpRange range,
 
     private static string Key(string ip) => "/ipaddresses/" + ip;
 
-    private static ApiException Invalid(string value, string detail) => new(new Status
+    private static ApiException Invalid(string name, string value, string detail) => new(new Status
     {
-        Message = $"Service is invalid: spec.clusterIPs: Invalid value: []string{{\"{value}\"}}: {detail}",
+        Message = $"Service \"{name}\" is invalid: spec.clusterIPs: Invalid value: []string{{\"{value}\"}}: {detail}",
         Reason = "Invalid",
-        Details = new StatusDetails { Kind = "Service", Causes = [FieldErrors.Invalid("spec.clusterIPs", value, detail)] },
+        Details = new StatusDetails { Name = name, Kind = "Service", Causes = [FieldErrors.Invalid("spec.clusterIPs", value, detail)] },
         Code = 422,
     });
 }
