@@ -137,6 +137,30 @@ public sealed class ServeTests
     }
 
     [Fact]
+    public async Task Two_servers_share_a_port_and_the_survivor_takes_every_connection()
+    {
+        await using var etcd = await EtcdProcess.StartAsync();
+        var port = FreePort.Next();
+        string[] flags = ["--insecure-http", $"--secure-port={port}", "--etcd-servers", etcd.ClientUrl, "--permit-port-sharing", "--controllers=none"];
+        await using var first = await MonokubeProcess.ServeAsync(flags);
+        await using var second = await MonokubeProcess.ServeAsync(flags);
+        var url = $"http://127.0.0.1:{port}";
+
+        // Written through one, read through the other: one etcd behind one address.
+        using var created = await Http.PostAsync(url + "/api/v1/namespaces/default/configmaps", new StringContent("""{"metadata":{"name":"shared"}}""", System.Text.Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        Assert.Equal(0, await first.TerminateAsync());
+        for (var i = 0; i < 20; i++)
+        {
+            // A new connection each time: the kernel may only pick the server still listening.
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            client.DefaultRequestHeaders.ConnectionClose = true;
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(url + "/api/v1/namespaces/default/configmaps/shared", Token)).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task Paths_not_served_answer_with_a_kubernetes_status()
     {
         await using var server = await MonokubeProcess.ServeAsync("--insecure-http", "--secure-port=0");

@@ -100,6 +100,10 @@ public sealed class ApiServer : IAsyncDisposable
             });
         });
         builder.WebHost.UseShutdownTimeout(options.ShutdownTimeout);
+        if (options.PermitPortSharing)
+        {
+            builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = PortSharing.BindShared);
+        }
 
         // The process's signals belong to whoever embeds the server (monokube serve stops its controllers before the
         // server; a test host stops it with StopAsync), not to the generic host's console lifetime.

@@ -26,6 +26,12 @@ public sealed class ApiServerOptions
     /// <summary>kube-apiserver's --request-timeout: a non-long-running request that takes longer gets a 504 Timeout.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// kube-apiserver's --permit-port-sharing: SO_REUSEPORT on the listening socket, so another server (the managed
+    /// kube-apiserver during the pivot) can bind the same address and port beside this one.
+    /// </summary>
+    public bool PermitPortSharing { get; init; }
+
     /// <summary>How long in-flight requests may take to finish when the server stops.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -54,6 +54,7 @@ internal sealed class ServeCommand : ICommand
         var signingKey = flags.String("cluster-signing-key-file", "", "PEM private key of --cluster-signing-cert-file");
         var signingDuration = flags.Duration("cluster-signing-duration", TimeSpan.FromDays(365), "The longest certificate the CSR signer issues");
         var requestTimeout = flags.Duration("request-timeout", TimeSpan.FromMinutes(1), "How long a non-watch request may take before it gets a 504 Timeout");
+        var portSharing = flags.Bool("permit-port-sharing", false, "Set SO_REUSEPORT on the listening socket, so other servers (a kube-apiserver) can share the port");
         var maxWatches = flags.Int("max-watches-per-client", 1000, "Watches one client (user; address with --insecure-http) may hold open; more get 429");
         var kubeconfig = flags.String("write-kubeconfig", "", "Write a kubeconfig for this server to this path once it serves");
         var verbosity = flags.Int("v", 0, "Log verbosity: 0 info, 4 debug, 6 trace");
@@ -164,6 +165,7 @@ internal sealed class ServeCommand : ICommand
             Port = port.Value,
             InsecureHttp = insecureHttp.Value,
             RequestTimeout = requestTimeout.Value,
+            PermitPortSharing = portSharing.Value,
             Watch = new WatchOptions { MaxPerClient = maxWatches.Value },
             ServiceClusterIpRange = ipRange,
             ServiceNodePortRange = (firstPort, lastPort),
