@@ -67,6 +67,14 @@ public sealed partial class MonokubeProcess : IAsyncDisposable
         return process;
     }
 
+    /// <summary>Waits for the process to end by itself and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        await _process.WaitForExitAsync(cancellationToken);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGTERM, then waits for the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan? timeout = null)
     {

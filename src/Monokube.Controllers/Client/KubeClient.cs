@@ -137,6 +137,10 @@ public sealed class KubeClient : IDisposable
     public Task<JsonObject> PatchAsync(ResourceRef resource, string? ns, string name, string patchType, JsonNode patch, CancellationToken cancellationToken, string? subresource = null) =>
         SendAsync(HttpMethod.Patch, resource.Path(ns, name, subresource), patch.ToJsonString(), new MediaTypeHeaderValue(patchType), cancellationToken);
 
+    /// <summary>Server-side apply of a whole object (create or update) under a field manager, taking over conflicts when forced.</summary>
+    public Task<JsonObject> ApplyAsync(ResourceRef resource, string? ns, string name, JsonObject obj, string fieldManager, bool force, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Patch, resource.Path(ns, name) + Query(("fieldManager", fieldManager), ("force", force ? "true" : null)), obj.ToJsonString(), new MediaTypeHeaderValue("application/apply-patch+yaml"), cancellationToken);
+
     /// <summary>Deletes; false when the object was already gone.</summary>
     public async Task<bool> DeleteAsync(ResourceRef resource, string? ns, string name, CancellationToken cancellationToken, string? propagationPolicy = null, string? uid = null, long? gracePeriodSeconds = null)
     {

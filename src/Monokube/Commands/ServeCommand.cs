@@ -239,7 +239,7 @@ internal sealed class ServeCommand : ICommand
         };
     }
 
-    private static IObjectStore CreateStore(bool useEtcd, IReadOnlyList<string> servers, string prefix, string ca, string cert, string key, int history, ILoggerFactory loggerFactory)
+    internal static IObjectStore CreateStore(bool useEtcd, IReadOnlyList<string> servers, string prefix, string ca, string cert, string key, int history, ILoggerFactory loggerFactory)
     {
         if (!useEtcd)
         {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Monokube.ApiServer.Objects;
 using Monokube.Controllers.Client;
+using Monokube.TestSupport;
 using Monokube.Controllers.Hashing;
 using Monokube.Controllers.Informers;
 

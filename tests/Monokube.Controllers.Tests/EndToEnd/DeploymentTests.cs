@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Monokube.ApiServer.Objects;
 using Monokube.Controllers.Client;
+using Monokube.TestSupport;
 
 namespace Monokube.Controllers.Tests.EndToEnd;
 

@@ -4,7 +4,7 @@ using Monokube.ApiServer.Objects;
 using Monokube.Controllers.Client;
 using Monokube.Controllers.Informers;
 
-namespace Monokube.Controllers.Tests;
+namespace Monokube.TestSupport;
 
 /// <summary>
 /// Stands in for the kubelets (there is no container runtime here) for the pods of one test namespace: a pod bound
