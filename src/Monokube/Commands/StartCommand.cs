@@ -121,7 +121,7 @@ internal sealed class StartCommand : ICommand
             return 1;
         }
 
-        await context.Out.WriteLineAsync($"monokube start: serving the Kubernetes API on {plane.Url} for {admin.Server} (storage: etcd), creating {assets.Objects.Count} objects from {assets.Directory}");
+        await context.Out.WriteLineAsync($"monokube start: serving the Kubernetes API on {plane.Url?.ToString().TrimEnd('/')} for {admin.Server.ToString().TrimEnd('/')} (storage: etcd), creating {assets.Objects.Count} objects from {assets.Directory}");
         using var client = new KubeClient(admin);
         var pivot = new Pivot(assets, options, plane, client, admin.Server, TimeProvider.System, context.Out);
         return await pivot.RunAsync(cancellationToken);
