@@ -1,6 +1,8 @@
 using System.Net;
 using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
 using Monokube.ApiServer.Hosting;
+using Monokube.Controllers;
 using Monokube.Storage;
 using Monokube.Storage.Etcd;
 using Monokube.Storage.Memory;
@@ -17,7 +19,12 @@ public abstract class ApiServerFixture : IAsyncLifetime
     private readonly TempDirectory _dir = new();
     private Hosting.ApiServer? _server;
     private MonokubeProcess? _process;
+    private EmbeddedControllers? _controllers;
     private Uri? _url;
+
+    // Only the garbage collector runs beside the API (kubectl delete --cascade waits for it); no other controller
+    // touches what the API tests create.
+    private const string GarbageCollector = "garbage-collector-controller";
 
     /// <summary>The store behind the server (in process), or a client of the same etcd (native binary).</summary>
     public IObjectStore Store { get; private set; } = null!;
@@ -39,12 +46,13 @@ public abstract class ApiServerFixture : IAsyncLifetime
         Store = await CreateStoreAsync();
         if (Environment.GetEnvironmentVariable("MONOKUBE_BIN") is { Length: > 0 })
         {
-            _process = await MonokubeProcess.ServeAsync(["--insecure-http", "--secure-port=0", "--controllers=none", .. ServeFlags()]);
+            _process = await MonokubeProcess.ServeAsync(["--insecure-http", "--secure-port=0", "--controllers=" + GarbageCollector, .. ServeFlags()]);
             _url = new Uri(_process.Url);
         }
         else
         {
             _server = await Hosting.ApiServer.StartAsync(new ApiServerOptions { BindAddress = IPAddress.Loopback, Port = 0, InsecureHttp = true }, Store);
+            _controllers = EmbeddedControllers.Start(_server, new ControllerOptions { Enabled = [GarbageCollector] }, leaderElect: false, TimeProvider.System, NullLoggerFactory.Instance);
             _url = _server.Url;
         }
 
@@ -60,6 +68,11 @@ public abstract class ApiServerFixture : IAsyncLifetime
     {
         Client?.Dispose();
         Http.Dispose();
+        if (_controllers is not null)
+        {
+            await _controllers.DisposeAsync();
+        }
+
         if (_server is not null)
         {
             await _server.DisposeAsync();

@@ -192,7 +192,7 @@ public sealed class ApiServer : IAsyncDisposable
         await Task.WhenAny(namespacesReady.Task, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken));
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
-        StartKubernetesService(app.Services.GetRequiredService<ApiContext>(), KubernetesService.EndpointAddress(options.Security.AdvertiseAddress, options.BindAddress), port, namespacesReady.Task, stopping);
+        StartKubernetesService(app.Services.GetRequiredService<ApiContext>(), options, port, namespacesReady.Task, stopping);
         var host = options.BindAddress.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : options.BindAddress.ToString();
         var scheme = options.InsecureHttp ? "http" : "https";
         return new ApiServer(app, new Uri($"{scheme}://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}"), security);
@@ -200,11 +200,13 @@ public sealed class ApiServer : IAsyncDisposable
 
     // The kubernetes Service and its endpoints once the default namespace exists, checked again every 10 s (kube's
     // --endpoint-reconciler interval) so a deleted one comes back.
-    private static void StartKubernetesService(ApiContext api, System.Net.IPAddress? endpoint, int port, Task namespacesReady, CancellationToken stopping) =>
+    private static void StartKubernetesService(ApiContext api, ApiServerOptions options, int port, Task namespacesReady, CancellationToken stopping) =>
         _ = Task.Run(async () =>
         {
             try
             {
+                // Choosing the address may enumerate the host's interfaces: not on the start-up path.
+                var endpoint = KubernetesService.EndpointAddress(options.Security.AdvertiseAddress, options.BindAddress);
                 await namespacesReady.WaitAsync(stopping);
                 while (!stopping.IsCancellationRequested)
                 {

@@ -48,23 +48,28 @@ public sealed class SecurityContext : IAsyncDisposable
     public static SecurityContext Create(SecurityOptions options, bool insecure, IPAddress bindAddress, ServiceIpRange serviceRange, IObjectStore store, Registry.ResourceRegistry registry, TimeProvider time, ILoggerFactory loggers)
     {
         var pki = insecure ? null : ServingPki.Load(options, bindAddress, serviceRange, time.GetUtcNow());
-        RSA signing;
-        IReadOnlyList<RSA> verification;
+        Lazy<RSA> signing;
+        Func<IReadOnlyList<RSA>> verification;
         if (pki is not null)
         {
-            signing = pki.ServiceAccountSigningKey;
-            verification = pki.ServiceAccountVerificationKeys;
+            signing = new Lazy<RSA>(pki.ServiceAccountSigningKey);
+            verification = () => pki.ServiceAccountVerificationKeys;
         }
         else
         {
-            // Plain HTTP has no cert dir: tokens are signed with the given key or one that lives as long as the process.
-            signing = RSA.Create(2048);
+            // Plain HTTP has no cert dir: tokens are signed with the given key or one that lives as long as the
+            // process, generated when first needed.
             if (options.ServiceAccountSigningKeyFile is { } file)
             {
-                signing.ImportFromPem(File.ReadAllText(file));
+                var key = RSA.Create();
+                key.ImportFromPem(File.ReadAllText(file));
+                signing = new Lazy<RSA>(key);
             }
-
-            verification = [signing];
+            else
+            {
+                signing = new Lazy<RSA>(() => RSA.Create(2048));
+            }
+            verification = () => [signing.Value];
         }
 
         var tokens = new ServiceAccountTokens(signing, verification, options.ServiceAccountIssuer, options.ApiAudiences);

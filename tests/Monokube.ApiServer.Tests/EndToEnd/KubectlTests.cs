@@ -231,6 +231,38 @@ public abstract class KubectlTests(ApiServerFixture server)
 
     [Theory]
     [MemberData(nameof(Versions))]
+    public async Task Delete_cascades_as_asked(int minor)
+    {
+        var ns = await NamespaceAsync(minor);
+        foreach (var cascade in new[] { "orphan", "foreground", "background" })
+        {
+            await ConfigMapAsync(minor, ns, "owner-" + cascade);
+            var owner = JsonNode.Parse(await server.KubectlOkAsync(minor, "get", "-n", ns, "configmap", "owner-" + cascade, "-o", "json"))!;
+            await server.KubectlOkAsync(minor, "create", "-n", ns, "-f", Write("dependent", $$"""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: dependent-{{cascade}}
+                  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: owner-{{cascade}}, uid: "{{owner["metadata"]!["uid"]}}", blockOwnerDeletion: true}]
+                """));
+
+            // kubectl waits until the owner is gone, which the orphan and foregroundDeletion finalizers hold up
+            // until the garbage collector has done its part.
+            await server.KubectlOkAsync(minor, "delete", "-n", ns, "configmap", "owner-" + cascade, "--cascade=" + cascade, "--timeout=60s");
+            if (cascade == "orphan")
+            {
+                var dependent = JsonNode.Parse(await server.KubectlOkAsync(minor, "get", "-n", ns, "configmap", "dependent-orphan", "-o", "json"))!;
+                Assert.Null(dependent["metadata"]!["ownerReferences"]);
+            }
+            else
+            {
+                await Eventually.WaitAsync(async () => (await server.KubectlAsync(minor, "get", "-n", ns, "configmap", "dependent-" + cascade)).ExitCode != 0, TimeSpan.FromSeconds(30), "the dependent to be collected");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Versions))]
     public async Task Explain_dry_run_and_strict_validation_work_without_workarounds(int minor)
     {
         var explained = await server.KubectlOkAsync(minor, "explain", "pod.spec.containers");

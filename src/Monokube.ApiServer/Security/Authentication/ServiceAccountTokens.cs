@@ -12,21 +12,27 @@ namespace Monokube.ApiServer.Security.Authentication;
 /// </summary>
 public sealed class ServiceAccountTokens
 {
-    private readonly RSA? _signingKey;
-    private readonly string? _signingKeyId;
-    private readonly Dictionary<string, RSA> _verificationKeys = new(StringComparer.Ordinal);
+    private readonly Lazy<RSA>? _signingKey;
 
-    public ServiceAccountTokens(RSA? signingKey, IEnumerable<RSA> verificationKeys, string issuer, IReadOnlyList<string> apiAudiences)
+    // Key ids need the public keys, and a key made for this process (plain HTTP) is only created when first used:
+    // working them out on first use keeps OpenSSL and RSA key generation off the start-up path.
+    private readonly Lazy<(Dictionary<string, RSA> Verification, string? SigningKeyId)> _keys;
+
+    public ServiceAccountTokens(Lazy<RSA>? signingKey, Func<IReadOnlyList<RSA>> verificationKeys, string issuer, IReadOnlyList<string> apiAudiences)
     {
         _signingKey = signingKey;
         Issuer = issuer;
         ApiAudiences = apiAudiences;
-        foreach (var key in verificationKeys.Concat(signingKey is null ? [] : [signingKey]))
+        _keys = new Lazy<(Dictionary<string, RSA>, string?)>(() =>
         {
-            _verificationKeys.TryAdd(KeyId(key), key);
-        }
+            var verification = new Dictionary<string, RSA>(StringComparer.Ordinal);
+            foreach (var key in verificationKeys().Concat(signingKey is null ? [] : [signingKey.Value]))
+            {
+                verification.TryAdd(KeyId(key), key);
+            }
 
-        _signingKeyId = signingKey is null ? null : KeyId(signingKey);
+            return (verification, signingKey is null ? null : KeyId(signingKey.Value));
+        });
     }
 
     public string Issuer { get; }
@@ -52,9 +58,9 @@ public sealed class ServiceAccountTokens
         claims["nbf"] = now.ToUnixTimeSeconds();
         claims["exp"] = (now + lifetime).ToUnixTimeSeconds();
         claims["jti"] ??= Guid.NewGuid().ToString();
-        var header = new JsonObject { ["alg"] = "RS256", ["kid"] = _signingKeyId };
+        var header = new JsonObject { ["alg"] = "RS256", ["kid"] = _keys.Value.SigningKeyId };
         var signingInput = Base64Url(Encoding.UTF8.GetBytes(header.ToJsonString())) + "." + Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
-        var signature = _signingKey.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var signature = _signingKey.Value.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return signingInput + "." + Base64Url(signature);
     }
 
@@ -78,7 +84,7 @@ public sealed class ServiceAccountTokens
             var signingInput = Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]);
             var signature = FromBase64Url(parts[2]);
             var kid = header["kid"]?.ToString();
-            var keys = kid is not null && _verificationKeys.TryGetValue(kid, out var key) ? [key] : _verificationKeys.Values.ToList();
+            var keys = kid is not null && _keys.Value.Verification.TryGetValue(kid, out var key) ? [key] : _keys.Value.Verification.Values.ToList();
             if (!keys.Any(k => k.VerifyData(signingInput, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)))
             {
                 return (null, "invalid signature");
@@ -124,7 +130,7 @@ public sealed class ServiceAccountTokens
     public JsonObject Jwks()
     {
         var keys = new JsonArray();
-        foreach (var (kid, key) in _verificationKeys)
+        foreach (var (kid, key) in _keys.Value.Verification)
         {
             var parameters = key.ExportParameters(false);
             keys.Add((JsonNode)new JsonObject
