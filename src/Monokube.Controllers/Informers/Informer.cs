@@ -107,7 +107,12 @@ public sealed partial class Informer : IAsyncDisposable
                 LogRelist(_logger, Resource.ToString(), e.StatusMessage);
                 version = null;
             }
-            catch (Exception e) when (e is KubeApiException or HttpRequestException or IOException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is KubeApiException or HttpRequestException or IOException or System.Text.Json.JsonException && cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: a watch cut off by the stop (or by the server going away meanwhile) is no failure.
+                return;
+            }
+            catch (Exception e) when (e is KubeApiException or HttpRequestException or IOException or System.Text.Json.JsonException)
             {
                 LogWatchFailed(_logger, Resource.ToString(), e.Message);
                 await Task.Delay(backoff, _time, cancellationToken);

@@ -8,7 +8,7 @@ internal static class Cli
 {
     public const int ExitUsage = 2;
 
-    private static readonly ICommand[] Commands = [new ServeCommand(), new RenderCommand(), new StartCommand(), ComponentCommand.ControllerManager, ComponentCommand.Scheduler, new VersionCommand()];
+    private static readonly ICommand[] Commands = [new ServeCommand(), new RenderCommand(), new StartCommand(), new NodeCommand(), ComponentCommand.ControllerManager, ComponentCommand.Scheduler, new VersionCommand()];
 
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken)
     {

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Logging;
+using Monokube.Controllers.Client;
+
+namespace Monokube.Node;
+
+/// <summary>
+/// monokube node: takes the lock file, gets a client certificate through the TLS bootstrap when there is no
+/// kubeconfig yet, then keeps its node(s) until stopped — or, with --exit-on-lock-contention, until another agent
+/// (the managed kubelet) opens the lock file.
+/// </summary>
+public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILoggerFactory loggers, TextWriter output)
+{
+    /// <summary>Runs until cancelled or the lock is contended; returns the reason it stopped.</summary>
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
+    {
+        using var lockFile = options.LockFile is null ? null : await LockFile.AcquireAsync(options.LockFile, options.ExitOnLockContention, time, cancellationToken);
+        if (options.Count == 1 && !File.Exists(options.Kubeconfig))
+        {
+            if (options.BootstrapKubeconfig is null)
+            {
+                throw new FileNotFoundException($"{options.Kubeconfig} does not exist and no --bootstrap-kubeconfig was given to get one", options.Kubeconfig);
+            }
+
+            await TlsBootstrap.BootstrapAsync(options, options.NodeName, output, time, cancellationToken);
+        }
+
+        using var client = new KubeClient(KubeconfigFile.Load(options.Kubeconfig, "monokube/node"));
+        var logger = loggers.CreateLogger("Monokube.Node");
+        var names = options.Count == 1 ? [options.NodeName] : Enumerable.Range(0, options.Count).Select(i => $"{options.NodeName}-{i}").ToList();
+        var nodes = names.Select((name, index) => new SimulatedNode(client, options, name, index, time, logger)).ToList();
+        try
+        {
+            // Many nodes register a few at a time, so a thousand do not all land on the API at once.
+            using var gate = new SemaphoreSlim(16);
+            await Task.WhenAll(nodes.Select(async node =>
+            {
+                await gate.WaitAsync(cancellationToken);
+                try
+                {
+                    await node.StartAsync(cancellationToken);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+            await output.WriteLineAsync(options.Count == 1
+                ? $"monokube node: {options.NodeName} registered and ready (fake runtime)"
+                : $"monokube node: {options.Count} nodes {names[0]} ... {names[^1]} registered and ready (fake runtime)");
+            await output.FlushAsync(CancellationToken.None);
+
+            var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
+            var contended = lockFile?.Contended ?? Task.Delay(Timeout.Infinite, CancellationToken.None);
+            var first = await Task.WhenAny(stopped, contended);
+            return first == contended ? "another process opened the lock file " + options.LockFile : "stopped";
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+namespace Monokube.Node;
+
+/// <summary>What monokube node is asked for (the kubelet's flags where they mean the same, and the fake runtime's).</summary>
+public sealed class NodeAgentOptions
+{
+    /// <summary>The kubeconfig the agent works with; written by the TLS bootstrap when absent.</summary>
+    public required string Kubeconfig { get; init; }
+
+    /// <summary>The bootstrap kubeconfig (a bootstrap token) used to get a client certificate when --kubeconfig is absent.</summary>
+    public string? BootstrapKubeconfig { get; init; }
+
+    /// <summary>Where the issued client certificate and key are kept (kubelet-client-current.pem).</summary>
+    public string CertDir { get; init; } = "/var/lib/kubelet/pki";
+
+    public required string NodeName { get; init; }
+
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Taints given at registration: key=value:Effect.</summary>
+    public IReadOnlyList<(string Key, string? Value, string Effect)> Taints { get; init; } = [];
+
+    /// <summary>Simulate this many nodes (named NodeName-0 ... NodeName-(N-1)); 1 means the node NodeName itself.</summary>
+    public int Count { get; init; } = 1;
+
+    public IReadOnlyDictionary<string, string> Capacity { get; init; } = new Dictionary<string, string> { ["cpu"] = "4", ["memory"] = "8Gi", ["pods"] = "110", ["ephemeral-storage"] = "100Gi" };
+
+    public string NodeIp { get; init; } = "127.0.0.1";
+
+    /// <summary>How often the node's Lease is renewed (the kubelet's 10 s), its duration 40 s.</summary>
+    public TimeSpan LeaseRenewInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a fake container takes to start.</summary>
+    public TimeSpan StartDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How long a fake container of a pod that does not restart (restartPolicy Never/OnFailure) runs before it completes.</summary>
+    public TimeSpan RunDuration { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>--lock-file: held while the agent runs; with ExitOnLockContention the agent exits when another process opens it.</summary>
+    public string? LockFile { get; init; }
+
+    public bool ExitOnLockContention { get; init; }
+}
