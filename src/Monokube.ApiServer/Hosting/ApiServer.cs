@@ -27,9 +27,12 @@ public sealed class ApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly SecurityContext _security;
 
-    private ApiServer(WebApplication app, Uri url, SecurityContext security)
+    private readonly CustomResources.CustomResourceServer _customResources;
+
+    private ApiServer(WebApplication app, Uri url, SecurityContext security, CustomResources.CustomResourceServer customResources)
     {
         _app = app;
+        _customResources = customResources;
         Url = url;
         _security = security;
     }
@@ -161,6 +164,10 @@ public sealed class ApiServer : IAsyncDisposable
 
         await app.StartAsync(cancellationToken);
 
+        // Custom resources are served as soon as their definitions are seen.
+        var customResources = new CustomResources.CustomResourceServer(store, registry, TimeProvider.System, loggers.CreateLogger("Monokube.CustomResources"));
+        customResources.Start();
+
         // As kube-apiserver's system-namespaces post-start hook: ready once default, kube-system, kube-public and
         // kube-node-lease exist; retried in the background while the store is unreachable.
         var namespacesReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -195,7 +202,7 @@ public sealed class ApiServer : IAsyncDisposable
         StartKubernetesService(app.Services.GetRequiredService<ApiContext>(), options, port, namespacesReady.Task, stopping);
         var host = options.BindAddress.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : options.BindAddress.ToString();
         var scheme = options.InsecureHttp ? "http" : "https";
-        return new ApiServer(app, new Uri($"{scheme}://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}"), security);
+        return new ApiServer(app, new Uri($"{scheme}://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}"), security, customResources);
     }
 
     // The kubernetes Service and its endpoints once the default namespace exists, checked again every 10 s (kube's
@@ -234,6 +241,7 @@ public sealed class ApiServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
+        await _customResources.DisposeAsync();
         await _app.DisposeAsync();
         await _security.DisposeAsync();
     }

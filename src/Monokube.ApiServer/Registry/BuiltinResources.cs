@@ -114,10 +114,10 @@ public static class BuiltinResources
             Review("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false, typeof(V1SelfSubjectRulesReview)),
             Review("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews", false, typeof(V1SubjectAccessReview)),
 
-            // apiextensions: CRDs are stored and listed; serving their custom resources is separate work.
+            // apiextensions: CRDs; their custom resources are served by CustomResources.CustomResourceServer.
             Resource("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, typeof(V1CustomResourceDefinition),
                 shortNames: ["crd", "crds"], categories: ["api-extensions"], storage: "apiextensions.k8s.io/customresourcedefinitions",
-                subresources: [Status("apiextensions.k8s.io", "v1", "CustomResourceDefinition")], strategy: ResourceStrategy.TrackingGeneration),
+                subresources: [Status("apiextensions.k8s.io", "v1", "CustomResourceDefinition")], strategy: new Strategies.CustomResourceDefinitionStrategy()),
         ];
     }
 

@@ -1,0 +1,282 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Monokube.ApiServer.Caching;
+using Monokube.ApiServer.Handlers;
+using Monokube.ApiServer.Objects;
+using Monokube.ApiServer.Registry;
+using Monokube.ApiServer.Registry.Strategies;
+using Monokube.ApiServer.Serialization;
+using Monokube.Storage;
+
+namespace Monokube.ApiServer.CustomResources;
+
+/// <summary>
+/// Serves the custom resources of every CustomResourceDefinition, as kube-apiserver's apiextensions server: a new
+/// CRD's served versions join the registry (and so discovery and every verb) at once, under
+/// /registry/&lt;group&gt;/&lt;plural&gt;, stored in the storage version; the CRD's status gets acceptedNames,
+/// storedVersions and the NamesAccepted and Established conditions. A deleted CRD (the customresourcecleanup
+/// finalizer) stops being served, its custom resources are deleted, then the CRD itself.
+/// </summary>
+public sealed partial class CustomResourceServer : IAsyncDisposable
+{
+    private readonly IObjectStore _store;
+    private readonly ResourceRegistry _registry;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly StoreInformer _crds;
+    private readonly SemaphoreSlim _dirty = new(0, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ResourceDefinition _crdResource;
+    private HashSet<string> _servedGroups = [];
+    private Task? _loop;
+
+    public CustomResourceServer(IObjectStore store, ResourceRegistry registry, TimeProvider time, ILogger logger)
+    {
+        _store = store;
+        _registry = registry;
+        _time = time;
+        _logger = logger;
+        _crdResource = registry.Find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
+        _crds = new StoreInformer(store, _crdResource.CollectionPrefix(null), logger);
+        _crds.Changed += MarkDirty;
+    }
+
+    public void Start()
+    {
+        _crds.Start();
+        _loop = Task.Run(() => RunAsync(_stop.Token));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _crds.DisposeAsync();
+        if (_loop is not null)
+        {
+            await _loop.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        _stop.Dispose();
+        _dirty.Dispose();
+    }
+
+    private void MarkDirty()
+    {
+        try
+        {
+            _dirty.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already marked: one pass sees every change made before it.
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await _crds.WaitForSyncAsync(cancellationToken);
+        MarkDirty();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await _dirty.WaitAsync(cancellationToken);
+            try
+            {
+                await ReconcileAsync(cancellationToken);
+            }
+            catch (StoreUnavailableException e)
+            {
+                LogFailed(_logger, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, cancellationToken);
+                MarkDirty();
+            }
+        }
+    }
+
+    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        var served = new Dictionary<string, List<ResourceDefinition>>(StringComparer.Ordinal);
+        foreach (var (key, crd) in _crds.Items)
+        {
+            if (crd.GetString("metadata.deletionTimestamp") is not null)
+            {
+                await CleanUpAsync(key, crd, cancellationToken);
+                continue;
+            }
+
+            var group = crd.GetString("spec.group")!;
+            if (!served.TryGetValue(group, out var definitions))
+            {
+                definitions = [];
+                served[group] = definitions;
+            }
+
+            definitions.AddRange(Definitions(crd));
+            await UpdateStatusAsync(key, cancellationToken);
+        }
+
+        foreach (var (group, definitions) in served)
+        {
+            if (!SameDefinitions(group, definitions))
+            {
+                _registry.ReplaceGroup(group, definitions);
+            }
+        }
+
+        foreach (var gone in _servedGroups.Where(g => !served.ContainsKey(g)))
+        {
+            _registry.ReplaceGroup(gone, []);
+        }
+
+        _servedGroups = [.. served.Keys];
+    }
+
+    // Rebuilding a group's definitions only when they change keeps discovery and OpenAPI caches valid.
+    private bool SameDefinitions(string group, List<ResourceDefinition> definitions)
+    {
+        var current = _registry.Resources.Where(r => r.Group == group).ToList();
+        return current.Count == definitions.Count && definitions.All(d => current.Any(c =>
+            c.Version == d.Version && c.Plural == d.Plural && c.Kind == d.Kind && c.Namespaced == d.Namespaced
+            && c.ShortNames.SequenceEqual(d.ShortNames) && c.Categories.SequenceEqual(d.Categories)
+            && c.Subresources.Select(s => s.Name).SequenceEqual(d.Subresources.Select(s => s.Name))
+            && (c.Converter as CustomResourceConverter)?.StorageApiVersion == (d.Converter as CustomResourceConverter)?.StorageApiVersion));
+    }
+
+    private static IEnumerable<ResourceDefinition> Definitions(JsonObject crd)
+    {
+        var group = crd.GetString("spec.group")!;
+        var kind = crd.GetString("spec.names.kind")!;
+        var plural = crd.GetString("spec.names.plural")!;
+        var versions = (crd.Find("spec.versions") as JsonArray ?? []).OfType<JsonObject>().ToList();
+        var storage = versions.FirstOrDefault(v => v.GetBool("storage"))?.GetString("name") ?? versions[0].GetString("name")!;
+        foreach (var version in versions.Where(v => v.GetBool("served")))
+        {
+            var name = version.GetString("name")!;
+            var subresources = new List<SubresourceDefinition>();
+            if (version.Find("subresources.status") is JsonObject)
+            {
+                subresources.Add(new SubresourceDefinition("status", group, name, kind, ["get", "patch", "update"]));
+            }
+
+            if (version.Find("subresources.scale") is JsonObject)
+            {
+                subresources.Add(new SubresourceDefinition("scale", "autoscaling", "v1", "Scale", ["get", "patch", "update"]));
+            }
+
+            yield return new ResourceDefinition
+            {
+                Group = group,
+                Version = name,
+                Kind = kind,
+                Plural = plural,
+                Namespaced = crd.GetString("spec.scope") == "Namespaced",
+                ShortNames = Strings(crd.Find("spec.names.shortNames")),
+                Categories = Strings(crd.Find("spec.names.categories")),
+                Subresources = subresources,
+                Strategy = ResourceStrategy.TrackingGeneration,
+                IsBuiltinGroup = false,
+                Converter = name == storage ? null : new CustomResourceConverter(group + "/" + name, group + "/" + storage),
+            };
+        }
+    }
+
+    private static IReadOnlyList<string> Strings(JsonNode? node) =>
+        [.. (node as JsonArray ?? []).Select(n => n?.ToString()).OfType<string>()];
+
+    // acceptedNames, storedVersions, NamesAccepted and Established, written once (and again if the names change).
+    private async Task UpdateStatusAsync(string key, CancellationToken cancellationToken)
+    {
+        var stored = await _store.GetAsync(key, cancellationToken);
+        if (!stored.IsOk)
+        {
+            return;
+        }
+
+        var crd = ObjectWriter.Parse(stored.Object!.Value);
+        var status = crd["status"] as JsonObject ?? [];
+        var names = crd.Find("spec.names")?.DeepClone() as JsonObject ?? [];
+        names["singular"] ??= crd.GetString("spec.names.kind")?.ToLowerInvariant();
+        names["listKind"] ??= crd.GetString("spec.names.kind") + "List";
+        var storageVersion = (crd.Find("spec.versions") as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(v => v.GetBool("storage"))?.GetString("name");
+        var storedVersions = status["storedVersions"] as JsonArray ?? [];
+        var changed = false;
+        if (!JsonNode.DeepEquals(status["acceptedNames"], names))
+        {
+            status["acceptedNames"] = names;
+            changed = true;
+        }
+
+        if (storageVersion is not null && !storedVersions.Any(v => v?.ToString() == storageVersion))
+        {
+            storedVersions.Add((JsonNode)storageVersion);
+            status["storedVersions"] = storedVersions;
+            changed = true;
+        }
+
+        var conditions = status["conditions"] as JsonArray ?? [];
+        var now = KubeTime.Format(_time.GetUtcNow());
+        foreach (var (type, reason, message) in new[] { ("NamesAccepted", "NoConflicts", "no conflicts found"), ("Established", "InitialNamesAccepted", "the initial names have been accepted") })
+        {
+            if (conditions.OfType<JsonObject>().Any(c => c.GetString("type") == type && c.GetString("status") == "True"))
+            {
+                continue;
+            }
+
+            foreach (var old in conditions.OfType<JsonObject>().Where(c => c.GetString("type") == type).ToList())
+            {
+                conditions.Remove(old);
+            }
+
+            conditions.Add((JsonNode)new JsonObject { ["type"] = type, ["status"] = "True", ["lastTransitionTime"] = now, ["reason"] = reason, ["message"] = message });
+            changed = true;
+        }
+
+        if (!changed)
+        {
+            return;
+        }
+
+        status["conditions"] = conditions;
+        crd["status"] = status;
+        await _store.UpdateAsync(key, JsonOutput.ToBytes(crd), new Preconditions(stored.Object.ModRevision), cancellationToken);
+    }
+
+    // A deleted CRD: its custom resources go (every version lives under one prefix), then the finalizer, then the CRD.
+    private async Task CleanUpAsync(string key, JsonObject crd, CancellationToken cancellationToken)
+    {
+        if (!(crd.Find("metadata.finalizers") as JsonArray ?? []).Any(f => f?.ToString() == CustomResourceDefinitionStrategy.CleanupFinalizer))
+        {
+            return;
+        }
+
+        var prefix = $"/{crd.GetString("spec.group")}/{crd.GetString("spec.names.plural")}/";
+        var list = await _store.ListAsync(new ListRequest(prefix), cancellationToken);
+        foreach (var item in list.Items)
+        {
+            await _store.DeleteAsync(item.Key, new Preconditions(item.ModRevision), cancellationToken);
+        }
+
+        var stored = await _store.GetAsync(key, cancellationToken);
+        if (!stored.IsOk)
+        {
+            return;
+        }
+
+        var current = ObjectWriter.Parse(stored.Object!.Value);
+        var finalizers = current.Find("metadata.finalizers") as JsonArray ?? [];
+        foreach (var finalizer in finalizers.Where(f => f?.ToString() == CustomResourceDefinitionStrategy.CleanupFinalizer).ToList())
+        {
+            finalizers.Remove(finalizer);
+        }
+
+        if (finalizers.Count == 0)
+        {
+            await _store.DeleteAsync(key, new Preconditions(stored.Object.ModRevision), cancellationToken);
+            return;
+        }
+
+        await _store.UpdateAsync(key, JsonOutput.ToBytes(current), new Preconditions(stored.Object.ModRevision), cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "custom resources: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,136 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Monokube.TestSupport;
+
+namespace Monokube.ApiServer.Tests.EndToEnd;
+
+/// <summary>Custom resources with kubectl: a CRD is served once Established, through every verb, until it is deleted.</summary>
+public abstract class CustomResourceTests(ApiServerFixture server)
+{
+    public static TheoryData<int> Versions => [27, 33];
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private string Write(string name, string yaml)
+    {
+        var path = Path.Combine(Path.GetDirectoryName(server.Kubeconfig)!, name + "-" + Guid.NewGuid().ToString("N")[..6] + ".yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private static string Crd(string group, string scope = "Namespaced", string versions = """
+          - name: v1
+            served: true
+            storage: true
+            schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+            subresources: {status: {}}
+        """) => $"""
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {"{"}name: widgets.{group}{"}"}
+        spec:
+          group: {group}
+          scope: {scope}
+          names: {"{"}plural: widgets, singular: widget, kind: Widget, shortNames: [wd], categories: [all]{"}"}
+          versions:
+        {versions}
+        """;
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task A_crd_is_served_once_established_through_every_verb_and_removed_with_its_objects(int minor)
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        var ns = server.NewNamespace();
+        await server.KubectlOkAsync(minor, "create", "namespace", ns);
+        await server.KubectlOkAsync(minor, "apply", "-f", Write("crd", Crd(group)));
+        await server.KubectlOkAsync(minor, "wait", "--for=condition=Established", "crd/widgets." + group, "--timeout=30s");
+
+        var crd = JsonNode.Parse(await server.KubectlOkAsync(minor, "get", "crd", "widgets." + group, "-o", "json"))!;
+        Assert.Equal("Widget", crd["status"]!["acceptedNames"]!["kind"]!.ToString());
+        Assert.Equal("v1", crd["status"]!["storedVersions"]![0]!.ToString());
+        Assert.Contains("customresourcecleanup.apiextensions.k8s.io", crd["metadata"]!["finalizers"]!.AsArray().Select(f => f!.ToString()));
+
+        await Eventually.WaitAsync(async () => (await server.KubectlAsync(minor, "api-resources", "--api-group=" + group)).Stdout.Contains("widgets", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "discovery to show widgets");
+        var resources = await server.KubectlOkAsync(minor, "api-resources", "--api-group=" + group);
+        Assert.Contains("wd", resources, StringComparison.Ordinal);
+
+        await server.KubectlOkAsync(minor, "apply", "-n", ns, "-f", Write("w", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w1}}\nspec: {{size: 3}}\n"));
+        var w1 = JsonNode.Parse(await server.KubectlOkAsync(minor, "get", "-n", ns, "wd", "w1", "-o", "json"))!;
+        Assert.Equal(group + "/v1", w1["apiVersion"]!.ToString());
+        Assert.Equal(3, w1["spec"]!["size"]!.GetValue<int>());
+        Assert.Equal(1, w1["metadata"]!["generation"]!.GetValue<int>());
+
+        // Merge patches bump the generation; strategic merge patches are refused, as by kube-apiserver.
+        await server.KubectlOkAsync(minor, "patch", "-n", ns, "widget", "w1", "--type=merge", "-p", """{"spec":{"size":4}}""");
+        var patched = JsonNode.Parse(await server.KubectlOkAsync(minor, "get", "-n", ns, "widget", "w1", "-o", "json"))!;
+        Assert.Equal(2, patched["metadata"]!["generation"]!.GetValue<int>());
+        var (code, _, stderr) = await server.KubectlAsync(minor, "patch", "-n", ns, "widget", "w1", "-p", """{"spec":{"size":5}}""");
+        Assert.NotEqual(0, code);
+        Assert.Contains("strategic-merge-patch", stderr, StringComparison.Ordinal);
+
+        // The status subresource: the main resource ignores status, /status sets only status.
+        await server.KubectlOkAsync(minor, "patch", "-n", ns, "widget", "w1", "--subresource=status", "--type=merge", "-p", """{"status":{"phase":"Ready"}}""");
+        var withStatus = JsonNode.Parse(await server.KubectlOkAsync(minor, "get", "-n", ns, "widget", "w1", "-o", "json"))!;
+        Assert.Equal("Ready", withStatus["status"]!["phase"]!.ToString());
+        Assert.Equal(2, withStatus["metadata"]!["generation"]!.GetValue<int>());
+
+        await server.KubectlOkAsync(minor, "apply", "-n", ns, "--server-side", "--force-conflicts", "-f", Write("w2", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w2}}\nspec: {{size: 1}}\n"));
+        var all = await server.KubectlOkAsync(minor, "get", "all", "-n", ns, "-o", "name");
+        Assert.Contains($"widget.{group}/w1", all, StringComparison.Ordinal);
+        Assert.Contains($"widget.{group}/w2", all, StringComparison.Ordinal);
+
+        // kube-apiserver's key layout: /registry/<group>/<plural>/<namespace>/<name>.
+        Assert.True((await server.Store.GetAsync($"/{group}/widgets/{ns}/w1", Token)).IsOk);
+
+        await server.KubectlOkAsync(minor, "delete", "crd", "widgets." + group, "--timeout=60s");
+        Assert.False((await server.Store.GetAsync($"/{group}/widgets/{ns}/w1", Token)).IsOk);
+        (code, _, _) = await server.KubectlAsync(minor, "get", "-n", ns, "widgets." + group);
+        Assert.NotEqual(0, code);
+    }
+
+    [Fact]
+    public async Task Versions_are_stored_in_the_storage_version_and_served_in_each()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", Crd(group, "Cluster", """
+              - name: v2
+                served: true
+                storage: false
+                schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+              - name: v1
+                served: true
+                storage: true
+                schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+            """)));
+        await server.KubectlOkAsync(null, "wait", "--for=condition=Established", "crd/widgets." + group, "--timeout=30s");
+        await Eventually.WaitAsync(async () => (await server.Http.GetAsync($"/apis/{group}/v2/widgets", Token)).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "v2 to be served");
+
+        using var created = await server.Http.PostAsync($"/apis/{group}/v2/widgets", new StringContent($$$"""{"apiVersion":"{{{group}}}/v2","kind":"Widget","metadata":{"name":"c1"}}""", Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+
+        var stored = JsonNode.Parse((await server.Store.GetAsync($"/{group}/widgets/c1", Token)).Object!.Value)!;
+        Assert.Equal(group + "/v1", stored["apiVersion"]!.ToString());
+        Assert.Equal(group + "/v2", JsonNode.Parse(await server.Http.GetStringAsync($"/apis/{group}/v2/widgets/c1", Token))!["apiVersion"]!.ToString());
+        Assert.Equal(group + "/v1", JsonNode.Parse(await server.Http.GetStringAsync($"/apis/{group}/v1/widgets/c1", Token))!["apiVersion"]!.ToString());
+        await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
+    }
+
+    [Fact]
+    public async Task Invalid_definitions_and_conversion_webhooks_are_refused_with_their_reason()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        var webhook = Crd(group).Replace("  versions:", "  conversion: {strategy: Webhook}\n  versions:", StringComparison.Ordinal);
+        var (code, _, stderr) = await server.KubectlAsync(null, "apply", "-f", Write("crd", webhook));
+        Assert.NotEqual(0, code);
+        Assert.Contains("conversion webhooks are not supported by monokube yet", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = await server.KubectlAsync(null, "apply", "-f", Write("crd", Crd("apps")));
+        Assert.NotEqual(0, code);
+        Assert.Contains("spec.group", stderr, StringComparison.Ordinal);
+    }
+}
+
+public sealed class CustomResourcesOnMemoryTests(MemoryApiServerFixture server) : CustomResourceTests(server), IClassFixture<MemoryApiServerFixture>;
+
+public sealed class CustomResourcesOnEtcdTests(EtcdApiServerFixture server) : CustomResourceTests(server), IClassFixture<EtcdApiServerFixture>;
