@@ -29,6 +29,9 @@ public abstract class ApiServerFixture : IAsyncLifetime
     /// <summary>The store behind the server (in process), or a client of the same etcd (native binary).</summary>
     public IObjectStore Store { get; private set; } = null!;
 
+    /// <summary>Whether <see cref="Store"/> is the server's own (not so for the memory store of a server process).</summary>
+    public bool SharesStore => _server is not null || this is EtcdApiServerFixture;
+
     public string Url => _url!.ToString().TrimEnd('/');
 
     public string Kubeconfig => _dir.File("kubeconfig");

@@ -157,7 +157,8 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
                 subresources.Add(new SubresourceDefinition("status", group, name, kind, ["get", "patch", "update"]));
             }
 
-            if (version.Find("subresources.scale") is JsonObject)
+            // /scale as the built-in one reads it: spec.replicas and status.replicas (other paths are not served yet).
+            if (version.Find("subresources.scale") is JsonObject scale && scale.GetString("specReplicasPath") == ".spec.replicas" && scale.GetString("statusReplicasPath") == ".status.replicas")
             {
                 subresources.Add(new SubresourceDefinition("scale", "autoscaling", "v1", "Scale", ["get", "patch", "update"]));
             }
