@@ -9,8 +9,6 @@ namespace Monokube.ApiServer.CustomResources;
 /// </summary>
 public sealed class CustomResourceConverter(string servedApiVersion, string storageApiVersion) : IStorageConverter
 {
-    public string StorageApiVersion => storageApiVersion;
-
     public JsonObject ToStorage(JsonObject served)
     {
         served["apiVersion"] = storageApiVersion;

@@ -27,7 +27,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
     private readonly SemaphoreSlim _dirty = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly ResourceDefinition _crdResource;
-    private HashSet<string> _servedGroups = [];
+    private Dictionary<string, string> _servedGroups = new(StringComparer.Ordinal);
     private Task? _loop;
 
     public CustomResourceServer(IObjectStore store, ResourceRegistry registry, TimeProvider time, ILogger logger)
@@ -95,7 +95,8 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
     private async Task ReconcileAsync(CancellationToken cancellationToken)
     {
         var served = new Dictionary<string, List<ResourceDefinition>>(StringComparer.Ordinal);
-        foreach (var (key, crd) in _crds.Items)
+        var signatures = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, crd) in _crds.Items.OrderBy(i => i.Key, StringComparer.Ordinal))
         {
             if (crd.GetString("metadata.deletionTimestamp") is not null)
             {
@@ -111,34 +112,25 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
             }
 
             definitions.AddRange(Definitions(crd));
+            signatures[group] = signatures.GetValueOrDefault(group, "") + crd["spec"]?.ToJsonString();
             await UpdateStatusAsync(key, cancellationToken);
         }
 
+        // A group is rebuilt only when a definition in it changed, which keeps discovery and OpenAPI caches valid.
         foreach (var (group, definitions) in served)
         {
-            if (!SameDefinitions(group, definitions))
+            if (_servedGroups.GetValueOrDefault(group) != signatures[group])
             {
                 _registry.ReplaceGroup(group, definitions);
             }
         }
 
-        foreach (var gone in _servedGroups.Where(g => !served.ContainsKey(g)))
+        foreach (var gone in _servedGroups.Keys.Where(g => !served.ContainsKey(g)))
         {
             _registry.ReplaceGroup(gone, []);
         }
 
-        _servedGroups = [.. served.Keys];
-    }
-
-    // Rebuilding a group's definitions only when they change keeps discovery and OpenAPI caches valid.
-    private bool SameDefinitions(string group, List<ResourceDefinition> definitions)
-    {
-        var current = _registry.Resources.Where(r => r.Group == group).ToList();
-        return current.Count == definitions.Count && definitions.All(d => current.Any(c =>
-            c.Version == d.Version && c.Plural == d.Plural && c.Kind == d.Kind && c.Namespaced == d.Namespaced
-            && c.ShortNames.SequenceEqual(d.ShortNames) && c.Categories.SequenceEqual(d.Categories)
-            && c.Subresources.Select(s => s.Name).SequenceEqual(d.Subresources.Select(s => s.Name))
-            && (c.Converter as CustomResourceConverter)?.StorageApiVersion == (d.Converter as CustomResourceConverter)?.StorageApiVersion));
+        _servedGroups = signatures;
     }
 
     private static IEnumerable<ResourceDefinition> Definitions(JsonObject crd)
@@ -176,6 +168,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
                 Strategy = ResourceStrategy.TrackingGeneration,
                 IsBuiltinGroup = false,
                 Converter = name == storage ? null : new CustomResourceConverter(group + "/" + name, group + "/" + storage),
+                Columns = PrinterColumns.From(version["additionalPrinterColumns"] as JsonArray),
             };
         }
     }

@@ -50,6 +50,9 @@ public sealed class ResourceDefinition
     /// <summary>A create-only resource that is answered, never stored (access reviews, token reviews).</summary>
     public bool Virtual { get; init; }
 
+    /// <summary>The Table columns of this resource when they are not the built-in printers' (custom resources).</summary>
+    public IReadOnlyList<Tables.TableColumn>? Columns { get; init; }
+
     /// <summary>Built-in groups store under the bare plural; custom resources under group/plural.</summary>
     public bool IsBuiltinGroup { get; init; } = true;
 

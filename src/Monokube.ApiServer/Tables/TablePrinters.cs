@@ -105,7 +105,7 @@ public static class TablePrinters
     };
 
     public static IReadOnlyList<TableColumn> For(ResourceDefinition resource) =>
-        Printers.TryGetValue((resource.Group == "events.k8s.io" ? "" : resource.Group, resource.Kind), out var columns) ? columns : Default;
+        resource.Columns ?? (Printers.TryGetValue((resource.Group == "events.k8s.io" ? "" : resource.Group, resource.Kind), out var columns) ? columns : Default);
 
     private static long Count(JsonObject o, string field) => (o[field] as JsonObject)?.Count ?? 0;
 

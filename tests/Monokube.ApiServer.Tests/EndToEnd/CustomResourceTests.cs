@@ -122,6 +122,36 @@ public abstract class CustomResourceTests(ApiServerFixture server)
     }
 
     [Fact]
+    public async Task Additional_printer_columns_show_in_kubectl_get()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", Crd(group, "Cluster", """
+              - name: v1
+                served: true
+                storage: true
+                schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+                subresources: {status: {}}
+                additionalPrinterColumns:
+                - {name: Size, type: integer, jsonPath: .spec.size}
+                - {name: Ready, type: string, jsonPath: '.status.conditions[?(@.type=="Ready")].status'}
+                - {name: Zone, type: string, jsonPath: .spec.zone, priority: 1}
+                - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+            """)));
+        await server.KubectlOkAsync(null, "wait", "--for=condition=Established", "crd/widgets." + group, "--timeout=30s");
+        await Eventually.WaitAsync(async () => (await server.KubectlAsync(null, "get", "widgets." + group)).ExitCode == 0, TimeSpan.FromSeconds(30), "widgets to be served");
+        await server.KubectlOkAsync(null, "apply", "-f", Write("w", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: big}}\nspec: {{size: 7, zone: north}}\n"));
+        await server.KubectlOkAsync(null, "patch", "widgets." + group, "big", "--subresource=status", "--type=merge", "-p", """{"status":{"conditions":[{"type":"Synced","status":"False"},{"type":"Ready","status":"True"}]}}""");
+
+        var lines = (await server.KubectlOkAsync(null, "get", "widgets." + group)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["NAME", "SIZE", "READY", "AGE"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["big", "7", "True"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[..3]);
+        var wide = (await server.KubectlOkAsync(null, "get", "widgets." + group, "-o", "wide")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("ZONE", wide[0], StringComparison.Ordinal);
+        Assert.Contains("north", wide[1], StringComparison.Ordinal);
+        await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
+    }
+
+    [Fact]
     public async Task Invalid_definitions_and_conversion_webhooks_are_refused_with_their_reason()
     {
         var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
