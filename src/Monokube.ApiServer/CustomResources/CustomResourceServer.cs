@@ -27,6 +27,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
     private readonly SemaphoreSlim _dirty = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly ResourceDefinition _crdResource;
+    private readonly Schema.SchemaNode _metadataSchema;
     private Dictionary<string, string> _servedGroups = new(StringComparer.Ordinal);
     private Task? _loop;
 
@@ -37,6 +38,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         _time = time;
         _logger = logger;
         _crdResource = registry.Find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
+        _metadataSchema = registry.Find("", "v1", "configmaps")!.Schema!.Properties["metadata"];
         _crds = new StoreInformer(store, _crdResource.CollectionPrefix(null), logger);
         _crds.Changed += MarkDirty;
     }
@@ -111,7 +113,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
                 served[group] = definitions;
             }
 
-            definitions.AddRange(Definitions(crd));
+            definitions.AddRange(Definitions(crd, _metadataSchema));
             signatures[group] = signatures.GetValueOrDefault(group, "") + crd["spec"]?.ToJsonString();
             await UpdateStatusAsync(key, cancellationToken);
         }
@@ -133,7 +135,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         _servedGroups = signatures;
     }
 
-    private static IEnumerable<ResourceDefinition> Definitions(JsonObject crd)
+    private static IEnumerable<ResourceDefinition> Definitions(JsonObject crd, Schema.SchemaNode metadata)
     {
         var group = crd.GetString("spec.group")!;
         var kind = crd.GetString("spec.names.kind")!;
@@ -169,6 +171,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
                 IsBuiltinGroup = false,
                 Converter = name == storage ? null : new CustomResourceConverter(group + "/" + name, group + "/" + storage),
                 Columns = PrinterColumns.From(version["additionalPrinterColumns"] as JsonArray),
+                Schema = CustomResourceSchema.From(version.Find("schema.openAPIV3Schema") as JsonObject, metadata),
             };
         }
     }

@@ -25,7 +25,7 @@ public static class OpenApiDocuments
             w.WriteString("openapi", "3.0.0");
             WriteInfo(w);
             w.WriteStartObject("paths");
-            foreach (var resource in registry.InGroupVersion(group, version).Where(r => r.Schema is not null))
+            foreach (var resource in registry.InGroupVersion(group, version).Where(r => r.Schema?.ModelName is not null))
             {
                 operations.WriteResource(w, resource);
             }
@@ -49,7 +49,7 @@ public static class OpenApiDocuments
             w.WriteString("swagger", "2.0");
             WriteInfo(w);
             w.WriteStartObject("paths");
-            foreach (var resource in registry.Resources.Where(r => r.Schema is not null))
+            foreach (var resource in registry.Resources.Where(r => r.Schema?.ModelName is not null))
             {
                 operations.WriteResource(w, resource);
             }

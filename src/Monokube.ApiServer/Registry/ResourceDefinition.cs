@@ -45,7 +45,11 @@ public sealed class ResourceDefinition
     public IStorageConverter? Converter { get; init; }
 
     /// <summary>The structural schema objects of this resource are decoded against (null: accept any fields).</summary>
-    public Schema.SchemaNode? Schema => field ??= ModelType is null ? null : Monokube.ApiServer.Schema.ModelSchemas.For(ModelType);
+    public Schema.SchemaNode? Schema
+    {
+        get => field ??= ModelType is null ? null : Monokube.ApiServer.Schema.ModelSchemas.For(ModelType);
+        init;
+    }
 
     /// <summary>A create-only resource that is answered, never stored (access reviews, token reviews).</summary>
     public bool Virtual { get; init; }

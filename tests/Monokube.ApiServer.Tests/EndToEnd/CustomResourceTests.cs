@@ -18,23 +18,28 @@ public abstract class CustomResourceTests(ApiServerFixture server)
         return path;
     }
 
-    private static string Crd(string group, string scope = "Namespaced", string versions = """
+    private static string Crd(string group, string scope = "Namespaced", string? versions = null) => CrdWith(group, scope, versions ?? """
           - name: v1
             served: true
             storage: true
             schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
             subresources: {status: {}}
-        """) => $"""
+        """);
+
+    // Each test's CRD has its own group and short name, so tests sharing a server never make kubectl's names ambiguous.
+    private static string CrdWith(string group, string scope, string versions) => $"""
         apiVersion: apiextensions.k8s.io/v1
         kind: CustomResourceDefinition
         metadata: {"{"}name: widgets.{group}{"}"}
         spec:
           group: {group}
           scope: {scope}
-          names: {"{"}plural: widgets, singular: widget, kind: Widget, shortNames: [wd], categories: [all]{"}"}
+          names: {"{"}plural: widgets, singular: widget, kind: Widget, shortNames: [{ShortName(group)}], categories: [all]{"}"}
           versions:
         {versions}
         """;
+
+    private static string ShortName(string group) => "wd" + new string([.. group.Where(char.IsAsciiLetterOrDigit).Take(9)]);
 
     [Theory]
     [MemberData(nameof(Versions))]
@@ -53,10 +58,10 @@ public abstract class CustomResourceTests(ApiServerFixture server)
 
         await Eventually.WaitAsync(async () => (await server.KubectlAsync(minor, "api-resources", "--api-group=" + group)).Stdout.Contains("widgets", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "discovery to show widgets");
         var resources = await server.KubectlOkAsync(minor, "api-resources", "--api-group=" + group);
-        Assert.Contains("wd", resources, StringComparison.Ordinal);
+        Assert.Contains(ShortName(group), resources, StringComparison.Ordinal);
 
         await server.KubectlOkAsync(minor, "apply", "-n", ns, "-f", Write("w", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w1}}\nspec: {{size: 3}}\n"));
-        var w1 = JsonNode.Parse(await server.KubectlOkAsync(minor, "get", "-n", ns, "wd", "w1", "-o", "json"))!;
+        var w1 = JsonNode.Parse(await server.KubectlOkAsync(minor, "get", "-n", ns, ShortName(group), "w1", "-o", "json"))!;
         Assert.Equal(group + "/v1", w1["apiVersion"]!.ToString());
         Assert.Equal(3, w1["spec"]!["size"]!.GetValue<int>());
         Assert.Equal(1, w1["metadata"]!["generation"]!.GetValue<int>());
@@ -148,6 +153,52 @@ public abstract class CustomResourceTests(ApiServerFixture server)
         var wide = (await server.KubectlOkAsync(null, "get", "widgets." + group, "-o", "wide")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("ZONE", wide[0], StringComparison.Ordinal);
         Assert.Contains("north", wide[1], StringComparison.Ordinal);
+        await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
+    }
+
+    [Fact]
+    public async Task The_structural_schema_prunes_unknown_fields_and_refuses_wrong_types()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", Crd(group, "Cluster", """
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        properties:
+                          size: {type: integer}
+                          port: {x-kubernetes-int-or-string: true}
+                          tags: {type: object, additionalProperties: {type: string}}
+                          extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
+            """)));
+        await server.KubectlOkAsync(null, "wait", "--for=condition=Established", "crd/widgets." + group, "--timeout=30s");
+        await Eventually.WaitAsync(async () => (await server.KubectlAsync(null, "get", "widgets." + group)).ExitCode == 0, TimeSpan.FromSeconds(30), "widgets to be served");
+
+        // kubectl asks for Strict field validation: an unknown field is refused, naming it.
+        var unknown = Write("w", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w1, labels: {{a: b}}}}\nspec: {{size: 2, colour: red, port: http, tags: {{x: z}}, extra: {{any: [1, 2]}}}}\n");
+        var (code, _, stderr) = await server.KubectlAsync(null, "create", "-f", unknown);
+        Assert.NotEqual(0, code);
+        Assert.Contains("unknown field \"spec.colour\"", stderr, StringComparison.Ordinal);
+
+        // Without validation it is pruned; what the schema names (and what it preserves) is kept.
+        await server.KubectlOkAsync(null, "create", "--validate=false", "-f", unknown);
+        var w1 = JsonNode.Parse(await server.KubectlOkAsync(null, "get", "widgets." + group, "w1", "-o", "json"))!;
+        Assert.Null(w1["spec"]!["colour"]);
+        Assert.Equal(2, w1["spec"]!["size"]!.GetValue<int>());
+        Assert.Equal("http", w1["spec"]!["port"]!.ToString());
+        Assert.Equal("z", w1["spec"]!["tags"]!["x"]!.ToString());
+        Assert.Equal(2, w1["spec"]!["extra"]!["any"]!.AsArray().Count);
+        Assert.Equal("b", w1["metadata"]!["labels"]!["a"]!.ToString());
+
+        // A value of the wrong type is refused.
+        (code, _, stderr) = await server.KubectlAsync(null, "create", "-f", Write("bad", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w2}}\nspec: {{size: big}}\n"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("spec.size", stderr, StringComparison.Ordinal);
         await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
     }
 
