@@ -167,7 +167,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
                 ShortNames = Strings(crd.Find("spec.names.shortNames")),
                 Categories = Strings(crd.Find("spec.names.categories")),
                 Subresources = subresources,
-                Strategy = ResourceStrategy.TrackingGeneration,
+                Strategy = new CustomResourceStrategy(version.Find("schema.openAPIV3Schema") as JsonObject),
                 IsBuiltinGroup = false,
                 Converter = name == storage ? null : new CustomResourceConverter(group + "/" + name, group + "/" + storage),
                 Columns = PrinterColumns.From(version["additionalPrinterColumns"] as JsonArray),

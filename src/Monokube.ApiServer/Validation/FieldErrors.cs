@@ -27,6 +27,9 @@ public static class FieldErrors
     public static StatusCause TooLong(string field, int max) =>
         new("FieldValueTooLong", $"Too long: may not be more than {max} bytes", field);
 
+    public static StatusCause TooMany(string field, int actual, long max) =>
+        new("FieldValueTooMany", $"Too many: {actual}: must have at most {max} items", field);
+
     public static StatusCause TypeInvalid(string field, JsonNode? value, string detail) =>
         new("FieldValueTypeInvalid", $"Invalid value: {Render(value)}: {detail}", field);
 

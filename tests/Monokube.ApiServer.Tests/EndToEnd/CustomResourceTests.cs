@@ -203,6 +203,53 @@ public abstract class CustomResourceTests(ApiServerFixture server)
     }
 
     [Fact]
+    public async Task Schema_defaults_fill_in_and_value_rules_refuse_with_kubes_messages()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", Crd(group, "Cluster", """
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        required: [mode]
+                        properties:
+                          size: {type: integer, minimum: 1, maximum: 10, default: 3}
+                          mode: {type: string, enum: [fast, slow]}
+                          name: {type: string, pattern: '^[a-z]+$', maxLength: 5}
+                          items: {type: array, maxItems: 2, items: {type: string}}
+            """)));
+        await server.KubectlOkAsync(null, "wait", "--for=condition=Established", "crd/widgets." + group, "--timeout=30s");
+        await Eventually.WaitAsync(async () => (await server.KubectlAsync(null, "get", "widgets." + group)).ExitCode == 0, TimeSpan.FromSeconds(30), "widgets to be served");
+
+        await server.KubectlOkAsync(null, "create", "-f", Write("ok", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: ok}}\nspec: {{mode: fast, name: abc}}\n"));
+        var ok = JsonNode.Parse(await server.KubectlOkAsync(null, "get", "widgets." + group, "ok", "-o", "json"))!;
+        Assert.Equal(3, ok["spec"]!["size"]!.GetValue<int>());
+
+        foreach (var (spec, message) in new[]
+        {
+            ("{mode: fast, size: 11}", "spec.size: Invalid value: 11: spec.size in body should be less than or equal to 10"),
+            ("{mode: fast, size: 0}", "spec.size: Invalid value: 0: spec.size in body should be greater than or equal to 1"),
+            ("{size: 2}", "spec.mode: Required value"),
+            ("{mode: medium}", "spec.mode: Unsupported value: \"medium\": supported values: \"fast\", \"slow\""),
+            ("{mode: slow, name: ABC}", "spec.name: Invalid value: \"ABC\": spec.name in body should match '^[a-z]+$'"),
+            ("{mode: slow, items: [a, b, c]}", "spec.items: Too many: 3: must have at most 2 items"),
+        })
+        {
+            var (code, _, stderr) = await server.KubectlAsync(null, "create", "-f", Write("bad", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: bad}}\nspec: {spec}\n"));
+            Assert.NotEqual(0, code);
+            Assert.Contains("is invalid", stderr, StringComparison.Ordinal);
+            Assert.Contains(message, stderr, StringComparison.Ordinal);
+        }
+
+        await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
+    }
+
+    [Fact]
     public async Task Invalid_definitions_and_conversion_webhooks_are_refused_with_their_reason()
     {
         var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
