@@ -258,6 +258,11 @@ public abstract class CustomResourceTests(ApiServerFixture server)
         Assert.NotEqual(0, code);
         Assert.Contains("conversion webhooks are not supported by monokube yet", stderr, StringComparison.Ordinal);
 
+        var cel = Crd(group).Replace("x-kubernetes-preserve-unknown-fields: true}}", "x-kubernetes-preserve-unknown-fields: true, x-kubernetes-validations: [{rule: 'self.size < 10'}]}}", StringComparison.Ordinal);
+        (code, _, stderr) = await server.KubectlAsync(null, "apply", "-f", Write("crd", cel));
+        Assert.NotEqual(0, code);
+        Assert.Contains("x-kubernetes-validations (CEL) rules are not supported by monokube yet", stderr, StringComparison.Ordinal);
+
         (code, _, stderr) = await server.KubectlAsync(null, "apply", "-f", Write("crd", Crd("apps")));
         Assert.NotEqual(0, code);
         Assert.Contains("spec.group", stderr, StringComparison.Ordinal);
