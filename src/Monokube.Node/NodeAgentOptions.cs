@@ -22,7 +22,9 @@ public sealed class NodeAgentOptions
     /// <summary>Simulate this many nodes (named NodeName-0 ... NodeName-(N-1)); 1 means the node NodeName itself.</summary>
     public int Count { get; init; } = 1;
 
-    public IReadOnlyDictionary<string, string> Capacity { get; init; } = new Dictionary<string, string> { ["cpu"] = "4", ["memory"] = "8Gi", ["pods"] = "110", ["ephemeral-storage"] = "100Gi" };
+    public static IReadOnlyDictionary<string, string> DefaultCapacity { get; } = new Dictionary<string, string> { ["cpu"] = "4", ["memory"] = "8Gi", ["pods"] = "110", ["ephemeral-storage"] = "100Gi" };
+
+    public IReadOnlyDictionary<string, string> Capacity { get; init; } = DefaultCapacity;
 
     public string NodeIp { get; init; } = "127.0.0.1";
 

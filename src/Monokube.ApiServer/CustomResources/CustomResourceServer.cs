@@ -115,7 +115,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
 
             definitions.AddRange(Definitions(crd, _metadataSchema));
             signatures[group] = signatures.GetValueOrDefault(group, "") + crd["spec"]?.ToJsonString();
-            await UpdateStatusAsync(key, cancellationToken);
+            await UpdateStatusAsync(key, crd, cancellationToken);
         }
 
         // A group is rebuilt only when a definition in it changed, which keeps discovery and OpenAPI caches valid.
@@ -180,8 +180,14 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         [.. (node as JsonArray ?? []).Select(n => n?.ToString()).OfType<string>()];
 
     // acceptedNames, storedVersions, NamesAccepted and Established, written once (and again if the names change).
-    private async Task UpdateStatusAsync(string key, CancellationToken cancellationToken)
+    private async Task UpdateStatusAsync(string key, JsonObject cached, CancellationToken cancellationToken)
     {
+        // Most passes find the status right in the cache and read nothing from the store.
+        if (!WithStatus((JsonObject)cached.DeepClone()))
+        {
+            return;
+        }
+
         var stored = await _store.GetAsync(key, cancellationToken);
         if (!stored.IsOk)
         {
@@ -189,6 +195,16 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         }
 
         var crd = ObjectWriter.Parse(stored.Object!.Value);
+        if (WithStatus(crd))
+        {
+            // A lost race (the CRD changed meanwhile) is retried by the change event that caused it.
+            await _store.UpdateAsync(key, JsonOutput.ToBytes(crd), new Preconditions(stored.Object.ModRevision), cancellationToken);
+        }
+    }
+
+    // Brings the CRD's status in line with its spec; whether anything changed.
+    private bool WithStatus(JsonObject crd)
+    {
         var status = crd["status"] as JsonObject ?? [];
         var names = crd.Find("spec.names")?.DeepClone() as JsonObject ?? [];
         names["singular"] ??= crd.GetString("spec.names.kind")?.ToLowerInvariant();
@@ -227,14 +243,9 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
             changed = true;
         }
 
-        if (!changed)
-        {
-            return;
-        }
-
         status["conditions"] = conditions;
         crd["status"] = status;
-        await _store.UpdateAsync(key, JsonOutput.ToBytes(crd), new Preconditions(stored.Object.ModRevision), cancellationToken);
+        return changed;
     }
 
     // A deleted CRD: its custom resources go (every version lives under one prefix), then the finalizer, then the CRD.

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Monokube.ApiServer.Objects;
+using Monokube.Controllers;
 using Monokube.Controllers.Client;
 using Monokube.Controllers.Discovery;
 
@@ -226,7 +227,7 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
         }
 
         var nodes = ((await client.ListAsync(ResourceRef.Nodes, null, cancellationToken))["items"] as JsonArray ?? []).OfType<JsonObject>().ToList();
-        var notReady = nodes.Where(n => Condition(n, "Ready")?.GetString("status") != "True").ToList();
+        var notReady = nodes.Where(n => Conditions.Find(n, "Ready")?.GetString("status") != "True").ToList();
         var nodeState = nodes.Count == 0 ? "no node registered yet"
             : notReady.Count == 0 ? $"{nodes.Count}/{nodes.Count} Ready"
             : $"{nodes.Count - notReady.Count}/{nodes.Count} Ready; " + string.Join("; ", notReady.Select(DescribeNode));
@@ -240,7 +241,7 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
     }
 
     private static bool IsRunningAndReady(JsonObject pod) =>
-        pod.GetString("status.phase") == "Running" && Condition(pod, "Ready")?.GetString("status") == "True";
+        pod.GetString("status.phase") == "Running" && Conditions.Find(pod, "Ready")?.GetString("status") == "True";
 
     // Why a pod is not running and ready, in the words the cluster gives: the scheduler's, the container's, the kubelet's.
     private static string Describe(JsonObject pod)
@@ -248,7 +249,7 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
         var name = pod.GetString("metadata.name");
         if (pod.GetString("spec.nodeName") is not { } node)
         {
-            var scheduled = Condition(pod, "PodScheduled");
+            var scheduled = Conditions.Find(pod, "PodScheduled");
             return scheduled?.GetString("reason") == "Unschedulable"
                 ? $"{name} is unschedulable: {scheduled.GetString("message")}"
                 : $"{name} is not scheduled yet";
@@ -265,20 +266,17 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
             }
         }
 
-        var ready = Condition(pod, "Ready");
+        var ready = Conditions.Find(pod, "Ready");
         return $"{name} on {node} is {pod.GetString("status.phase") ?? "Pending"}" + (ready?.GetString("message") is { } message ? ": " + message : "");
     }
 
     private static string DescribeNode(JsonObject node)
     {
-        var ready = Condition(node, "Ready");
+        var ready = Conditions.Find(node, "Ready");
         return ready is null
             ? $"node {node.GetString("metadata.name")} has not reported its status"
             : $"node {node.GetString("metadata.name")} Ready={ready.GetString("status")} ({ready.GetString("reason")}: {ready.GetString("message")})";
     }
-
-    private static JsonObject? Condition(JsonObject obj, string type) =>
-        (obj.Find("status.conditions") as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => c.GetString("type") == type);
 
     private void Report(string component, string state)
     {

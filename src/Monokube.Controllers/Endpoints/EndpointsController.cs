@@ -40,7 +40,7 @@ public sealed class EndpointsController : Controller
         var keys = new List<string>();
         foreach (var (key, service) in services.Items)
         {
-            if (service.GetString("metadata.namespace") == ns && (Selects(service, e.Object) || e.Old is not null && Selects(service, e.Old)))
+            if (service.GetString("metadata.namespace") == ns && (ServiceBackends.Selects(service, e.Object) || e.Old is not null && ServiceBackends.Selects(service, e.Old)))
             {
                 keys.Add(key);
             }
@@ -153,10 +153,6 @@ public sealed class EndpointsController : Controller
 
         await Client.UpdateAsync(ResourceRef.Endpoints, updated, cancellationToken);
     }
-
-    private static bool Selects(JsonObject service, JsonObject pod) =>
-        ServiceBackends.HasSelector(service)
-        && (service.Find("spec.selector") as JsonObject)!.All(kv => (pod.Find("metadata.labels") as JsonObject)?[kv.Key]?.ToString() == kv.Value?.ToString());
 
     private static JsonNode Address(Backend backend)
     {

@@ -24,7 +24,7 @@ public static class ServiceBackends
         var backends = new List<Backend>();
         foreach (var pod in pods)
         {
-            if (pod.GetString("metadata.namespace") != ns || !Matches(selector, pod.Find("metadata.labels") as JsonObject))
+            if (pod.GetString("metadata.namespace") != ns || !Matches(selector, pod))
             {
                 continue;
             }
@@ -52,6 +52,9 @@ public static class ServiceBackends
 
     public static bool HasSelector(JsonObject service) => service.Find("spec.selector") is JsonObject { Count: > 0 };
 
+    /// <summary>Whether the Service's selector picks the pod by its labels (whatever its state).</summary>
+    public static bool Selects(JsonObject service, JsonObject pod) => Matches(service.Find("spec.selector") as JsonObject, pod);
+
     public static JsonObject TargetRef(JsonObject pod) => new()
     {
         ["kind"] = "Pod",
@@ -61,8 +64,11 @@ public static class ServiceBackends
     };
 
     // A Service's selector is a plain map: every key must match exactly.
-    private static bool Matches(JsonObject? selector, JsonObject? labels) =>
-        selector is { Count: > 0 } && selector.All(kv => labels?[kv.Key]?.ToString() == kv.Value?.ToString());
+    private static bool Matches(JsonObject? selector, JsonObject pod)
+    {
+        var labels = pod.Find("metadata.labels") as JsonObject;
+        return selector is { Count: > 0 } && selector.All(kv => labels?[kv.Key]?.ToString() == kv.Value?.ToString());
+    }
 
     // targetPort: a number, a name of a container port in the pod (skipped when the pod has none), or absent (= port).
     private static long? Resolve(JsonObject port, JsonObject pod)

@@ -74,7 +74,7 @@ public sealed class NodeLifecycleController : Controller
             node = await MarkUnknownAsync(node, cancellationToken) ?? node;
         }
 
-        var ready = Condition(node, "Ready")?.GetString("status");
+        var ready = Conditions.Find(node, "Ready")?.GetString("status");
         await UpdateTaintsAsync(node, ready, cancellationToken);
         if (ready != "True")
         {
@@ -106,7 +106,7 @@ public sealed class NodeLifecycleController : Controller
     // Records the node's latest signs of life; a change in either restarts its grace period from now.
     private Health Observe(string name)
     {
-        var heartbeat = _nodes.Get(name) is { } node ? Condition(node, "Ready")?.GetString("lastHeartbeatTime") : null;
+        var heartbeat = _nodes.Get(name) is { } node ? Conditions.Find(node, "Ready")?.GetString("lastHeartbeatTime") : null;
         var renewed = _leases.Get("kube-node-lease", name)?.GetString("spec.renewTime");
         var now = Context.Time.GetUtcNow();
         lock (_gate)
@@ -223,13 +223,13 @@ public sealed class NodeLifecycleController : Controller
     {
         foreach (var pod in _pods.Items.Values.Where(p => p.GetString("spec.nodeName") == nodeName))
         {
-            if (Condition(pod, "Ready") is not { } ready || ready.GetString("status") != "True")
+            if (Conditions.Find(pod, "Ready") is not { } ready || ready.GetString("status") != "True")
             {
                 continue;
             }
 
             var updated = pod.DeepClone().AsObject();
-            var condition = Condition(updated, "Ready")!;
+            var condition = Conditions.Find(updated, "Ready")!;
             condition["status"] = "False";
             condition["lastTransitionTime"] = KubeTime.Format(Context.Time.GetUtcNow());
             try
@@ -242,9 +242,6 @@ public sealed class NodeLifecycleController : Controller
             }
         }
     }
-
-    private static JsonObject? Condition(JsonObject obj, string type) =>
-        (obj.Find("status.conditions") as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => c.GetString("type") == type);
 
     private sealed record Health(DateTimeOffset ProbeTime, string? Heartbeat, string? LeaseRenewTime);
 }

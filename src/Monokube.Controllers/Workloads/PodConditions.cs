@@ -32,8 +32,7 @@ public static class PodConditions
             && t.AddSeconds(minReadySeconds) <= now;
     }
 
-    public static JsonObject? Condition(JsonObject pod, string type) =>
-        (pod.Find("status.conditions") as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => c.GetString("type") == type);
+    public static JsonObject? Condition(JsonObject pod, string type) => Conditions.Find(pod, type);
 
     /// <summary>
     /// Orders pods for scale-down as kube's ActivePods ranking: unassigned before assigned, pending before unknown

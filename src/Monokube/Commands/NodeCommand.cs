@@ -73,7 +73,7 @@ internal sealed partial class NodeCommand : ICommand
             Labels = ParsePairs(labels.Value, "--node-labels"),
             Taints = [.. taints.Value.Select(ParseTaint)],
             NodeIp = nodeIp.Value,
-            Capacity = capacity.Value.Count > 0 ? ParsePairs(capacity.Value, "--capacity") : new NodeAgentOptions { Kubeconfig = "", NodeName = "" }.Capacity,
+            Capacity = capacity.Value.Count > 0 ? ParsePairs(capacity.Value, "--capacity") : NodeAgentOptions.DefaultCapacity,
             LockFile = lockFile.Value.Length > 0 ? lockFile.Value : null,
             ExitOnLockContention = exitOnContention.Value,
             Count = count.Value,

@@ -39,6 +39,14 @@ public abstract class CustomResourceTests(ApiServerFixture server)
         {versions}
         """;
 
+    // Creates the CRD and waits until it is Established and its widgets are served.
+    private async Task ServeCrdAsync(string group, string crd)
+    {
+        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", crd));
+        await server.KubectlOkAsync(null, "wait", "--for=condition=Established", "crd/widgets." + group, "--timeout=30s");
+        await Eventually.WaitAsync(async () => (await server.KubectlAsync(null, "get", "widgets." + group)).ExitCode == 0, TimeSpan.FromSeconds(30), "widgets to be served");
+    }
+
     private static string ShortName(string group) => "wd" + new string([.. group.Where(char.IsAsciiLetterOrDigit).Take(9)]);
 
     [Theory]
@@ -99,7 +107,7 @@ public abstract class CustomResourceTests(ApiServerFixture server)
     public async Task Versions_are_stored_in_the_storage_version_and_served_in_each()
     {
         var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
-        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", Crd(group, "Cluster", """
+        await ServeCrdAsync(group, Crd(group, "Cluster", """
               - name: v2
                 served: true
                 storage: false
@@ -108,9 +116,7 @@ public abstract class CustomResourceTests(ApiServerFixture server)
                 served: true
                 storage: true
                 schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-            """)));
-        await server.KubectlOkAsync(null, "wait", "--for=condition=Established", "crd/widgets." + group, "--timeout=30s");
-        await Eventually.WaitAsync(async () => (await server.Http.GetAsync($"/apis/{group}/v2/widgets", Token)).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "v2 to be served");
+            """));
 
         using var created = await server.Http.PostAsync($"/apis/{group}/v2/widgets", new StringContent($$$"""{"apiVersion":"{{{group}}}/v2","kind":"Widget","metadata":{"name":"c1"}}""", Encoding.UTF8, "application/json"), Token);
         Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
@@ -130,7 +136,7 @@ public abstract class CustomResourceTests(ApiServerFixture server)
     public async Task Additional_printer_columns_show_in_kubectl_get()
     {
         var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
-        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", Crd(group, "Cluster", """
+        await ServeCrdAsync(group, Crd(group, "Cluster", """
               - name: v1
                 served: true
                 storage: true
@@ -141,9 +147,7 @@ public abstract class CustomResourceTests(ApiServerFixture server)
                 - {name: Ready, type: string, jsonPath: '.status.conditions[?(@.type=="Ready")].status'}
                 - {name: Zone, type: string, jsonPath: .spec.zone, priority: 1}
                 - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
-            """)));
-        await server.KubectlOkAsync(null, "wait", "--for=condition=Established", "crd/widgets." + group, "--timeout=30s");
-        await Eventually.WaitAsync(async () => (await server.KubectlAsync(null, "get", "widgets." + group)).ExitCode == 0, TimeSpan.FromSeconds(30), "widgets to be served");
+            """));
         await server.KubectlOkAsync(null, "apply", "-f", Write("w", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: big}}\nspec: {{size: 7, zone: north}}\n"));
         await server.KubectlOkAsync(null, "patch", "widgets." + group, "big", "--subresource=status", "--type=merge", "-p", """{"status":{"conditions":[{"type":"Synced","status":"False"},{"type":"Ready","status":"True"}]}}""");
 
@@ -160,7 +164,7 @@ public abstract class CustomResourceTests(ApiServerFixture server)
     public async Task The_structural_schema_prunes_unknown_fields_and_refuses_wrong_types()
     {
         var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
-        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", Crd(group, "Cluster", """
+        await ServeCrdAsync(group, Crd(group, "Cluster", """
               - name: v1
                 served: true
                 storage: true
@@ -175,9 +179,7 @@ public abstract class CustomResourceTests(ApiServerFixture server)
                           port: {x-kubernetes-int-or-string: true}
                           tags: {type: object, additionalProperties: {type: string}}
                           extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
-            """)));
-        await server.KubectlOkAsync(null, "wait", "--for=condition=Established", "crd/widgets." + group, "--timeout=30s");
-        await Eventually.WaitAsync(async () => (await server.KubectlAsync(null, "get", "widgets." + group)).ExitCode == 0, TimeSpan.FromSeconds(30), "widgets to be served");
+            """));
 
         // kubectl asks for Strict field validation: an unknown field is refused, naming it.
         var unknown = Write("w", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w1, labels: {{a: b}}}}\nspec: {{size: 2, colour: red, port: http, tags: {{x: z}}, extra: {{any: [1, 2]}}}}\n");
@@ -206,7 +208,7 @@ public abstract class CustomResourceTests(ApiServerFixture server)
     public async Task Schema_defaults_fill_in_and_value_rules_refuse_with_kubes_messages()
     {
         var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
-        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", Crd(group, "Cluster", """
+        await ServeCrdAsync(group, Crd(group, "Cluster", """
               - name: v1
                 served: true
                 storage: true
@@ -222,9 +224,7 @@ public abstract class CustomResourceTests(ApiServerFixture server)
                           mode: {type: string, enum: [fast, slow]}
                           name: {type: string, pattern: '^[a-z]+$', maxLength: 5}
                           items: {type: array, maxItems: 2, items: {type: string}}
-            """)));
-        await server.KubectlOkAsync(null, "wait", "--for=condition=Established", "crd/widgets." + group, "--timeout=30s");
-        await Eventually.WaitAsync(async () => (await server.KubectlAsync(null, "get", "widgets." + group)).ExitCode == 0, TimeSpan.FromSeconds(30), "widgets to be served");
+            """));
 
         await server.KubectlOkAsync(null, "create", "-f", Write("ok", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: ok}}\nspec: {{mode: fast, name: abc}}\n"));
         var ok = JsonNode.Parse(await server.KubectlOkAsync(null, "get", "widgets." + group, "ok", "-o", "json"))!;

@@ -36,7 +36,7 @@ public sealed class CertificateTests(ClusterFixture cluster) : IClassFixture<Clu
         Assert.Equal($"system:bootstrap:{id}", csr.GetString("spec.username"));
 
         var issued = await IssuedAsync("node-csr-" + id);
-        var approved = Condition(issued, "Approved")!;
+        var approved = Conditions.Find(issued, "Approved")!;
         Assert.Equal("AutoApproved", approved.GetString("reason"));
         Assert.Equal("Auto approving kubelet client certificate after SubjectAccessReview.", approved.GetString("message"));
         using var certificate = Certificate(issued);
@@ -56,7 +56,7 @@ public sealed class CertificateTests(ClusterFixture cluster) : IClassFixture<Clu
         using var renewedKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         await asNode.CreateAsync(ResourceRef.CertificateSigningRequests, null, CsrObject("node-renew-" + id, renewedKey, $"CN=system:node:{node}, O=system:nodes", Csr.KubeletClientSigner, "digital signature", "client auth"), Ct);
         var renewed = await IssuedAsync("node-renew-" + id);
-        Assert.Equal("Auto approving self kubelet client certificate after SubjectAccessReview.", Condition(renewed, "Approved")!.GetString("message"));
+        Assert.Equal("Auto approving self kubelet client certificate after SubjectAccessReview.", Conditions.Find(renewed, "Approved")!.GetString("message"));
     }
 
     [Fact]
@@ -87,16 +87,16 @@ public sealed class CertificateTests(ClusterFixture cluster) : IClassFixture<Clu
         // A serving certificate without any address is refused by its signer.
         await cluster.Client.CreateAsync(ResourceRef.CertificateSigningRequests, null, CsrObject("serving-" + id, key, "CN=system:node:p, O=system:nodes", Csr.KubeletServingSigner, "digital signature", "server auth"), Ct);
         await cluster.KubectlOkAsync("certificate", "approve", "serving-" + id);
-        await ClusterFixture.WaitAsync(async () => Condition(await GetAsync("serving-" + id), "Failed") is not null, "the serving request to fail");
-        var failed = Condition(await GetAsync("serving-" + id), "Failed")!;
+        await ClusterFixture.WaitAsync(async () => Conditions.Find(await GetAsync("serving-" + id), "Failed") is not null, "the serving request to fail");
+        var failed = Conditions.Find(await GetAsync("serving-" + id), "Failed")!;
         Assert.Equal("SignerValidationFailure", failed.GetString("reason"));
         Assert.Equal("at least one DNS or IP subjectAltName is required", failed.GetString("message"));
 
         var pending = await GetAsync("pending-" + id);
-        Assert.Null(Condition(pending, "Approved"));
+        Assert.Null(Conditions.Find(pending, "Approved"));
         Assert.Null(pending.GetString("status.certificate"));
         var denied = await GetAsync("denied-" + id);
-        Assert.NotNull(Condition(denied, "Denied"));
+        Assert.NotNull(Conditions.Find(denied, "Denied"));
         Assert.Null(denied.GetString("status.certificate"));
     }
 
@@ -111,9 +111,6 @@ public sealed class CertificateTests(ClusterFixture cluster) : IClassFixture<Clu
 
     private static X509Certificate2 Certificate(JsonObject csr) =>
         X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(Convert.FromBase64String(csr.GetString("status.certificate")!)));
-
-    private static JsonObject? Condition(JsonObject csr, string type) =>
-        (csr.Find("status.conditions") as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => c.GetString("type") == type);
 
     private static JsonObject CsrObject(string name, ECDsa key, string subject, string signer, params string[] usages)
     {

@@ -56,17 +56,14 @@ public sealed class NamespaceTests(ClusterFixture cluster) : IClassFixture<Clust
         await cluster.KubectlOkAsync("delete", "namespace", ns, "--wait=false");
 
         await ClusterFixture.WaitAsync(
-            async () => Condition(await cluster.Client.GetAsync(ResourceRef.Namespaces, null, ns, Ct), "NamespaceFinalizersRemaining")?.GetString("status") == "True",
+            async () => Conditions.Find(await cluster.Client.GetAsync(ResourceRef.Namespaces, null, ns, Ct), "NamespaceFinalizersRemaining")?.GetString("status") == "True",
             "the namespace to report the remaining finalizer");
         var terminating = (await cluster.Client.GetAsync(ResourceRef.Namespaces, null, ns, Ct))!;
         Assert.Equal("Terminating", terminating.GetString("status.phase"));
-        Assert.Equal("Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances", Condition(terminating, "NamespaceFinalizersRemaining")!.GetString("message"));
-        Assert.Equal("Some resources are remaining: configmaps. has 1 resource instances", Condition(terminating, "NamespaceContentRemaining")!.GetString("message"));
+        Assert.Equal("Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances", Conditions.Find(terminating, "NamespaceFinalizersRemaining")!.GetString("message"));
+        Assert.Equal("Some resources are remaining: configmaps. has 1 resource instances", Conditions.Find(terminating, "NamespaceContentRemaining")!.GetString("message"));
 
         await cluster.KubectlOkAsync("patch", "configmap", "held", "-n", ns, "--type=merge", "-p", "{\"metadata\":{\"finalizers\":null}}");
         await ClusterFixture.WaitAsync(async () => await cluster.Client.GetAsync(ResourceRef.Namespaces, null, ns, Ct) is null, "the namespace to be deleted");
     }
-
-    private static JsonObject? Condition(JsonObject? ns, string type) =>
-        (ns?.Find("status.conditions") as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => c.GetString("type") == type);
 }

@@ -63,22 +63,22 @@ public sealed class NodeLifecycleTests(ManualNodeLifecycleCluster cluster) : ICl
 
         await ClusterFixture.WaitAsync(async () => HasTaint(await NodeAsync(silent), NodeLifecycleController.UnreachableTaint, "NoExecute"), "the silent node to be tainted unreachable");
         var lost = await NodeAsync(silent);
-        var ready = Condition(lost, "Ready")!;
+        var ready = Conditions.Find(lost, "Ready")!;
         Assert.Equal("Unknown", ready.GetString("status"));
         Assert.Equal("NodeStatusUnknown", ready.GetString("reason"));
         Assert.Equal("Kubelet stopped posting node status.", ready.GetString("message"));
-        Assert.Equal("Unknown", Condition(lost, "MemoryPressure")!.GetString("status"));
+        Assert.Equal("Unknown", Conditions.Find(lost, "MemoryPressure")!.GetString("status"));
         Assert.True(HasTaint(lost, NodeLifecycleController.UnreachableTaint, "NoSchedule"));
-        await ClusterFixture.WaitAsync(async () => Condition((await cluster.Client.GetAsync(ResourceRef.Pods, ns, "p", Ct))!, "Ready")?.GetString("status") == "False", "the lost node's pod to be marked not ready");
+        await ClusterFixture.WaitAsync(async () => Conditions.Find((await cluster.Client.GetAsync(ResourceRef.Pods, ns, "p", Ct))!, "Ready")?.GetString("status") == "False", "the lost node's pod to be marked not ready");
 
         var fine = await NodeAsync(alive);
-        Assert.Equal("True", Condition(fine, "Ready")!.GetString("status"));
+        Assert.Equal("True", Conditions.Find(fine, "Ready")!.GetString("status"));
         Assert.Null(fine.Find("spec.taints"));
 
         // The kubelet comes back: Lease renewed, Ready posted; the taints go.
         await RenewLeaseAsync(silent, time);
         var back = await NodeAsync(silent);
-        var condition = Condition(back, "Ready")!;
+        var condition = Conditions.Find(back, "Ready")!;
         condition["status"] = "True";
         condition["reason"] = "KubeletReady";
         condition["lastHeartbeatTime"] = KubeTime.Format(time.GetUtcNow());
@@ -114,7 +114,4 @@ public sealed class NodeLifecycleTests(ManualNodeLifecycleCluster cluster) : ICl
 
     private static bool HasTaint(JsonObject node, string key, string effect) =>
         (node.Find("spec.taints") as JsonArray ?? []).OfType<JsonObject>().Any(t => t.GetString("key") == key && t.GetString("effect") == effect);
-
-    private static JsonObject? Condition(JsonObject obj, string type) =>
-        (obj.Find("status.conditions") as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(c => c.GetString("type") == type);
 }
