@@ -38,7 +38,7 @@ server = subprocess.Popen([binary, "serve", "--insecure-http", "--secure-port", 
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 server.stdout.readline()
 began = time.monotonic()
-agent = subprocess.Popen([binary, "node", "--kubeconfig", kubeconfig, "--node-name", "sim", "--count", str(nodes),
+agent = subprocess.Popen([binary, "node", "--port", "0", "--address", "127.0.0.1", "--kubeconfig", kubeconfig, "--node-name", "sim", "--count", str(nodes),
                           "--root-dir", os.path.join(work, "node")], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 try:
     while "registered and ready" not in agent.stdout.readline():

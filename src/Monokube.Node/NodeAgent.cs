@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Monokube.Controllers.Client;
+using Monokube.Node.Server;
 
 namespace Monokube.Node;
 
@@ -21,13 +22,17 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
                 throw new FileNotFoundException($"{options.Kubeconfig} does not exist and no --bootstrap-kubeconfig was given to get one", options.Kubeconfig);
             }
 
-            await TlsBootstrap.BootstrapAsync(options, options.NodeName, output, time, cancellationToken);
+            await UntilReachableAsync(() => TlsBootstrap.BootstrapAsync(options, options.NodeName, output, time, cancellationToken), cancellationToken);
         }
 
         using var client = new KubeClient(KubeconfigFile.Load(options.Kubeconfig, "monokube/node"));
         var logger = loggers.CreateLogger("Monokube.Node");
         var names = options.Count == 1 ? [options.NodeName] : Enumerable.Range(0, options.Count).Select(i => $"{options.NodeName}-{i}").ToList();
-        var nodes = names.Select((name, index) => new SimulatedNode(client, options, name, index, time, logger)).ToList();
+        var nodes = new List<SimulatedNode>();
+        await using var server = await KubeletServer.StartAsync(options, options.NodeName, (ns, pod, container, previous) =>
+            nodes.Select(n => n.FindLog(ns, pod, container, previous)).FirstOrDefault(found => found is not null), time, cancellationToken);
+        nodes.AddRange(names.Select((name, index) => new SimulatedNode(client, options, name, index, time, logger, server.Port)));
+        var runtime = options.Runtime == NodeRuntime.Process ? $"process runtime, {options.Images.Count} images mapped" : "fake runtime";
         try
         {
             // Many nodes register a few at a time, so a thousand do not all land on the API at once.
@@ -37,7 +42,7 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
                 await gate.WaitAsync(cancellationToken);
                 try
                 {
-                    await node.StartAsync(cancellationToken);
+                    await UntilReachableAsync(() => node.StartAsync(cancellationToken), cancellationToken);
                 }
                 finally
                 {
@@ -45,8 +50,8 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
                 }
             }));
             await output.WriteLineAsync(options.Count == 1
-                ? $"monokube node: {options.NodeName} registered and ready (fake runtime)"
-                : $"monokube node: {options.Count} nodes {names[0]} ... {names[^1]} registered and ready (fake runtime)");
+                ? $"monokube node: {options.NodeName} registered and ready ({runtime}; kubelet port {server.Port})"
+                : $"monokube node: {options.Count} nodes {names[0]} ... {names[^1]} registered and ready ({runtime}; kubelet port {server.Port})");
             await output.FlushAsync(CancellationToken.None);
 
             var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
@@ -59,6 +64,32 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
             foreach (var node in nodes)
             {
                 await node.DisposeAsync();
+            }
+        }
+    }
+
+    // A kubelet may start before its API does (the first master's bootstrap kubelet starts beside monokube start):
+    // it waits, saying so once, instead of failing.
+    private async Task UntilReachableAsync(Func<Task> action, CancellationToken cancellationToken)
+    {
+        var said = false;
+        while (true)
+        {
+            try
+            {
+                await action();
+                return;
+            }
+            catch (HttpRequestException e)
+            {
+                if (!said)
+                {
+                    await output.WriteLineAsync($"monokube node: waiting for the API: {e.Message}");
+                    await output.FlushAsync(CancellationToken.None);
+                    said = true;
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
             }
         }
     }

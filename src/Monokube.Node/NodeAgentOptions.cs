@@ -41,4 +41,25 @@ public sealed class NodeAgentOptions
     public string? LockFile { get; init; }
 
     public bool ExitOnLockContention { get; init; }
+
+    /// <summary>Which runtime runs the pods: simulated containers, or local processes for the images in the image map.</summary>
+    public NodeRuntime Runtime { get; init; } = NodeRuntime.Fake;
+
+    /// <summary>--image-map: the images the process runtime runs as local processes.</summary>
+    public Runtime.ImageMap Images { get; init; } = Monokube.Node.Runtime.ImageMap.Empty;
+
+    /// <summary>--root-dir: the agent's directory; pods' volumes, processes' state and logs are under &lt;root-dir&gt;/pods.</summary>
+    public string RootDir { get; init; } = "/var/lib/kubelet";
+
+    /// <summary>--host-root: where the host's file system is for hostPath volumes and the paths in --config ("/" on a real node).</summary>
+    public string HostRoot { get; init; } = "/";
+
+    /// <summary>The kubelet port serving container logs (0: any free port; the Node's status says which). monokube node's --port defaults to the kubelet's 10250.</summary>
+    public int Port { get; init; }
+
+    /// <summary>The kubelet port's address; monokube node's --address defaults to the kubelet's 0.0.0.0.</summary>
+    public string Address { get; init; } = "127.0.0.1";
+
+    /// <summary>Clients of the kubelet port must present a certificate from this CA (the apiserver's kubelet client); none: no client authentication.</summary>
+    public string? ClientCaFile { get; init; }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Monokube.ApiServer.Objects;
 using Monokube.Controllers.Client;
 using Monokube.Controllers.Informers;
+using Monokube.Node.Runtime;
 
 namespace Monokube.Node;
 
@@ -14,13 +15,14 @@ namespace Monokube.Node;
 /// then Running and Ready with container statuses (pods that do not restart complete after the run duration), and
 /// finishes graceful deletions with the final delete under a uid precondition.
 /// </summary>
-public sealed partial class SimulatedNode(KubeClient client, NodeAgentOptions options, string name, int index, TimeProvider time, ILogger logger) : IAsyncDisposable
+public sealed partial class SimulatedNode(KubeClient client, NodeAgentOptions options, string name, int index, TimeProvider time, ILogger logger, int kubeletPort = 10250) : IAsyncDisposable
 {
     private const string KubeletVersion = "v1.33.0";
 
     private readonly ConcurrentDictionary<string, PodRun> _runs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Informer? _pods;
+    private ProcessRuntime? _processes;
     private Task? _leaseLoop;
     private int _nextIp;
 
@@ -33,9 +35,45 @@ public sealed partial class SimulatedNode(KubeClient client, NodeAgentOptions op
         await RenewLeaseAsync(node, cancellationToken);
         _leaseLoop = Task.Run(() => LeaseLoopAsync(node, _stop.Token), CancellationToken.None);
         _pods = new Informer(client, ResourceRef.Pods, time, logger, fieldSelector: "spec.nodeName=" + name);
-        _pods.Subscribe(e => _ = Task.Run(() => OnPodAsync(e), CancellationToken.None));
+        if (options.Runtime == NodeRuntime.Process)
+        {
+            _processes = new ProcessRuntime(new ProcessRuntimeContext
+            {
+                Client = client,
+                Options = options,
+                Images = options.Images,
+                NodeName = name,
+                PodsDirectory = Path.Combine(options.RootDir, "pods"),
+                Time = time,
+                Logger = logger,
+                NextPodIp = () => PodIp(new JsonObject()),
+            });
+            _pods.Subscribe(_processes.OnPod);
+        }
+        else
+        {
+            _pods.Subscribe(e => _ = Task.Run(() => OnPodAsync(e), CancellationToken.None));
+        }
+
         _pods.Start();
         await _pods.WaitForSyncAsync(cancellationToken);
+        if (_processes is not null)
+        {
+            await _processes.RemoveOrphansAsync(_pods.Items.Values);
+        }
+    }
+
+    /// <summary>Where a container's log is, for the kubelet port; simulated containers have an empty one.</summary>
+    public (string Path, bool Live)? FindLog(string ns, string pod, string container, bool previous)
+    {
+        if (_processes is not null && _processes.Has(ns, pod))
+        {
+            return _processes.Log(ns, pod, container, previous);
+        }
+
+        var found = _pods?.Get(ns, pod);
+        var known = (found?.Find("spec.containers") as JsonArray ?? []).OfType<JsonObject>().Any(c => c.GetString("name") == container);
+        return known && !previous ? ("/dev/null", false) : null;
     }
 
     public async ValueTask DisposeAsync()
@@ -44,6 +82,11 @@ public sealed partial class SimulatedNode(KubeClient client, NodeAgentOptions op
         if (_pods is not null)
         {
             await _pods.DisposeAsync();
+        }
+
+        if (_processes is not null)
+        {
+            await _processes.DisposeAsync();
         }
 
         if (_leaseLoop is not null)
@@ -147,15 +190,15 @@ public sealed partial class SimulatedNode(KubeClient client, NodeAgentOptions op
                 ["addresses"] = new JsonArray(
                     (JsonNode)new JsonObject { ["type"] = "InternalIP", ["address"] = options.NodeIp },
                     new JsonObject { ["type"] = "Hostname", ["address"] = name }),
-                ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = 10250 } },
+                ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = kubeletPort } },
                 ["nodeInfo"] = new JsonObject
                 {
                     ["machineID"] = "",
                     ["systemUUID"] = "",
                     ["bootID"] = "",
                     ["kernelVersion"] = KernelVersion(),
-                    ["osImage"] = "monokube node (fake runtime)",
-                    ["containerRuntimeVersion"] = "fake://monokube",
+                    ["osImage"] = options.Runtime == NodeRuntime.Process ? "monokube node (process runtime)" : "monokube node (fake runtime)",
+                    ["containerRuntimeVersion"] = options.Runtime == NodeRuntime.Process ? "process://monokube" : "fake://monokube",
                     ["kubeletVersion"] = KubeletVersion,
                     ["kubeProxyVersion"] = "",
                     ["operatingSystem"] = "linux",
@@ -178,8 +221,9 @@ public sealed partial class SimulatedNode(KubeClient client, NodeAgentOptions op
             {
                 return;
             }
-            catch (KubeApiException e)
+            catch (Exception e) when (e is KubeApiException or HttpRequestException)
             {
+                // The API may be away for a moment (an apiserver handing its port over); the next renewal retries.
                 LogFailed(logger, name, "lease", e.Message);
             }
         }
@@ -251,7 +295,7 @@ public sealed partial class SimulatedNode(KubeClient client, NodeAgentOptions op
         catch (KubeApiException ex) when (ex.IsNotFound || ex.IsConflict)
         {
         }
-        catch (KubeApiException ex)
+        catch (Exception ex) when (ex is KubeApiException or HttpRequestException)
         {
             LogFailed(logger, name, e.Key, ex.Message);
         }

@@ -41,7 +41,18 @@ public static class TlsBootstrap
         string certificate;
         while (true)
         {
-            var csr = await client.GetAsync(ResourceRef.CertificateSigningRequests, null, name, cancellationToken);
+            JsonObject? csr;
+            try
+            {
+                csr = await client.GetAsync(ResourceRef.CertificateSigningRequests, null, name, cancellationToken);
+            }
+            catch (HttpRequestException)
+            {
+                // The API away for a moment: ask again.
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+                continue;
+            }
+
             var conditions = (csr?.Find("status.conditions") as JsonArray ?? []).OfType<JsonObject>().ToList();
             if (conditions.FirstOrDefault(c => c.GetString("type") is "Denied" or "Failed") is { } refused)
             {

@@ -14,7 +14,7 @@ public sealed class NodeTests
         using var dir = new TempDirectory();
         var kubeconfig = dir.File("admin.kubeconfig");
         await using var server = await MonokubeProcess.ServeAsync("--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", dir.File("certs"), "--write-kubeconfig", kubeconfig);
-        await using var node = MonokubeProcess.Launch("node", "--kubeconfig", kubeconfig, "--hostname-override=n1", "--root-dir", dir.File("root"), "--node-lease-renew-interval=1s", "--node-labels=tier=edge");
+        await using var node = MonokubeProcess.Launch("node", "--port=0", "--address=127.0.0.1", "--kubeconfig", kubeconfig, "--hostname-override=n1", "--root-dir", dir.File("root"), "--node-lease-renew-interval=1s", "--node-labels=tier=edge");
         await WaitForOutputAsync(node, "n1 registered and ready");
 
         var info = JsonNode.Parse(await KubectlOkAsync(kubeconfig, "get", "node", "n1", "-o", "json"))!;
@@ -61,7 +61,7 @@ public sealed class NodeTests
         await KubectlOkAsync(admin, "apply", "-f", Path.Combine(assets, "manifests", "bootstrap-token.yaml"), "-f", Path.Combine(assets, "manifests", "kubelet-bootstrap-rbac.yaml"));
 
         var kubeconfig = dir.File("root/kubeconfig");
-        await using var node = MonokubeProcess.Launch("node", "--bootstrap-kubeconfig", Path.Combine(assets, "auth", "bootstrap-kubeconfig"), "--kubeconfig", kubeconfig,
+        await using var node = MonokubeProcess.Launch("node", "--port=0", "--address=127.0.0.1", "--bootstrap-kubeconfig", Path.Combine(assets, "auth", "bootstrap-kubeconfig"), "--kubeconfig", kubeconfig,
             "--root-dir", dir.File("root"), "--hostname-override=worker-1", "--register-with-taints=dedicated=edge:NoSchedule");
         await WaitForOutputAsync(node, "worker-1 registered and ready");
 
@@ -81,10 +81,10 @@ public sealed class NodeTests
         var kubeconfig = dir.File("admin.kubeconfig");
         await using var server = await MonokubeProcess.ServeAsync("--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", dir.File("certs"), "--write-kubeconfig", kubeconfig);
         var lockFile = dir.File("kubelet.lock");
-        await using var bootstrap = MonokubeProcess.Launch("node", "--kubeconfig", kubeconfig, "--hostname-override=m1", "--root-dir", dir.File("a"), "--lock-file", lockFile, "--exit-on-lock-contention");
+        await using var bootstrap = MonokubeProcess.Launch("node", "--port=0", "--address=127.0.0.1", "--kubeconfig", kubeconfig, "--hostname-override=m1", "--root-dir", dir.File("a"), "--lock-file", lockFile, "--exit-on-lock-contention");
         await WaitForOutputAsync(bootstrap, "m1 registered and ready");
 
-        await using var managed = MonokubeProcess.Launch("node", "--kubeconfig", kubeconfig, "--hostname-override=m1", "--root-dir", dir.File("b"), "--lock-file", lockFile, "--exit-on-lock-contention");
+        await using var managed = MonokubeProcess.Launch("node", "--port=0", "--address=127.0.0.1", "--kubeconfig", kubeconfig, "--hostname-override=m1", "--root-dir", dir.File("b"), "--lock-file", lockFile, "--exit-on-lock-contention");
         using var exit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         Assert.Equal(0, await bootstrap.WaitForExitAsync(exit.Token));
         Assert.Contains("exiting: another process opened the lock file", bootstrap.Output, StringComparison.Ordinal);
@@ -98,7 +98,7 @@ public sealed class NodeTests
         using var dir = new TempDirectory();
         var kubeconfig = dir.File("admin.kubeconfig");
         await using var server = await MonokubeProcess.ServeAsync("--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", dir.File("certs"), "--write-kubeconfig", kubeconfig);
-        await using var nodes = MonokubeProcess.Launch("node", "--kubeconfig", kubeconfig, "--node-name=sim", "--count=25", "--root-dir", dir.File("root"));
+        await using var nodes = MonokubeProcess.Launch("node", "--port=0", "--address=127.0.0.1", "--kubeconfig", kubeconfig, "--node-name=sim", "--count=25", "--root-dir", dir.File("root"));
         await WaitForOutputAsync(nodes, "25 nodes sim-0 ... sim-24 registered and ready");
 
         var list = JsonNode.Parse(await KubectlOkAsync(kubeconfig, "get", "nodes", "-o", "json"))!["items"]!.AsArray();
@@ -112,7 +112,8 @@ public sealed class NodeTests
     }
 
     [Theory]
-    [InlineData("node --runtime=process", "--runtime=process is not there yet")]
+    [InlineData("node --runtime=process --count=2", "--runtime=process runs one node")]
+    [InlineData("node --image-map=x.yaml", "--image-map needs --runtime=process")]
     [InlineData("node --count=0", "--count must be at least 1")]
     [InlineData("node --hostname-override=Bad_Name", "invalid node name")]
     [InlineData("node --register-with-taints=a=b", "invalid --register-with-taints")]

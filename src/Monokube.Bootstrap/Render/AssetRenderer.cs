@@ -236,6 +236,7 @@ public sealed class AssetRenderer(RenderOptions options, TimeProvider time)
         _values["apiserverPort"] = apiServer.Port.ToString(CultureInfo.InvariantCulture);
         _values["etcdServers"] = string.Join(",", options.EtcdServers.Select(u => u.ToString().TrimEnd('/')));
         _values["serviceCidr"] = options.ServiceCidr;
+        _values["bindAddress"] = options.BindAddress;
         _values["podCidr"] = options.PodCidr;
         _values["dnsIp"] = serviceRange.At(10).ToString();
         _values["clusterDomain"] = options.ClusterDomain;

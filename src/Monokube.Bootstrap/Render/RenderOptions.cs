@@ -16,6 +16,9 @@ public sealed class RenderOptions
 
     public string? EtcdKeyFile { get; init; }
 
+    /// <summary>The address the managed kube-apiserver listens on (all addresses by default; 127.0.0.1 for a cluster on one machine).</summary>
+    public string BindAddress { get; init; } = "0.0.0.0";
+
     public string ServiceCidr { get; init; } = "10.96.0.0/12";
 
     public string PodCidr { get; init; } = "10.244.0.0/16";

@@ -8,7 +8,7 @@ internal sealed partial class NodeCommand : ICommand
 {
     public string Name => "node";
 
-    public string Summary => "Be a node (or many) for a Kubernetes API, as a kubelet with a fake container runtime";
+    public string Summary => "Be a node (or many) for a Kubernetes API, as a kubelet: simulated containers, or local processes";
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
     {
@@ -16,8 +16,12 @@ internal sealed partial class NodeCommand : ICommand
             Register a Node and keep it as a kubelet does — Lease renewed every 10 s, pods bound to it reported
             Pending, Running and Ready (pods that do not restart complete), graceful deletions finished — without
             containers. Without a kubeconfig, --bootstrap-kubeconfig gets a client certificate through the kubelet's
-            TLS bootstrap. --count simulates many nodes in one process. Flag names are the kubelet's.
+            TLS bootstrap. --count simulates many nodes in one process. With --runtime=process, containers whose image
+            is in --image-map run as local processes (host-network pods), with their env, volumes, probes, restarts
+            and logs (kubectl logs works through the API); they outlive the agent and the next agent on the same
+            --root-dir adopts them. Flag names are the kubelet's.
             """);
+        var config = flags.String("config", "", "A KubeletConfiguration file (port, address, authentication.x509.clientCAFile are used; flags win)");
         var kubeconfig = flags.String("kubeconfig", "", "The kubeconfig to work with; written by the TLS bootstrap when it does not exist (default <root-dir>/kubeconfig)");
         var bootstrap = flags.String("bootstrap-kubeconfig", "", "A kubeconfig with a bootstrap token, used to get a client certificate when --kubeconfig does not exist");
         var rootDir = flags.String("root-dir", "/var/lib/kubelet", "The agent's directory");
@@ -30,7 +34,12 @@ internal sealed partial class NodeCommand : ICommand
         var capacity = flags.StringList("capacity", "The node's capacity and allocatable: resource=quantity,... (default cpu=4,memory=8Gi,pods=110,ephemeral-storage=100Gi)");
         var lockFile = flags.String("lock-file", "", "A file to hold an exclusive lock on while running");
         var exitOnContention = flags.Bool("exit-on-lock-contention", false, "Exit when another process opens --lock-file (the managed kubelet taking over)");
-        var runtime = flags.Choice("runtime", "fake", "The container runtime: fake (no containers)", "fake", "process");
+        var runtime = flags.Choice("runtime", "fake", "The container runtime: fake (simulated containers) or process (images in --image-map run as local processes, the rest simulated)", "fake", "process");
+        var imageMap = flags.String("image-map", "", "YAML mapping image (or image without tag) to the command standing for its entrypoint, for --runtime=process");
+        var hostRoot = flags.String("host-root", "/", "Where the host's file system is: hostPath volumes, the default --root-dir and the paths in --config are under it");
+        var port = flags.Int("port", -1, "The kubelet port serving container logs over HTTPS (0: any free port; default 10250, or the --config's)");
+        var address = flags.String("address", "", "The kubelet port's address (default 0.0.0.0, or the --config's)");
+        var clientCa = flags.String("client-ca-file", "", "Clients of the kubelet port must present a certificate from this CA (default: the --config's authentication.x509.clientCAFile; none: no client authentication)");
         var count = flags.Int("count", 1, "Simulate this many nodes, named <node-name>-0 ... <node-name>-(count-1); needs a --kubeconfig that may act for all of them");
         var startDelay = flags.Duration("fake-start-delay", TimeSpan.Zero, "How long a fake container takes to start");
         var runDuration = flags.Duration("fake-run-duration", TimeSpan.FromSeconds(1), "How long a fake container of a pod that does not restart runs before it completes");
@@ -48,9 +57,14 @@ internal sealed partial class NodeCommand : ICommand
             throw new CommandLineException($"unexpected argument \"{positional[0]}\"");
         }
 
-        if (runtime.Value == "process")
+        if (runtime.Value == "process" && count.Value != 1)
         {
-            throw new CommandLineException("--runtime=process is not there yet; use --runtime=fake");
+            throw new CommandLineException("--runtime=process runs one node; --count is for the fake runtime");
+        }
+
+        if (imageMap.Value.Length > 0 && runtime.Value != "process")
+        {
+            throw new CommandLineException("--image-map needs --runtime=process");
         }
 
         if (count.Value < 1)
@@ -64,11 +78,20 @@ internal sealed partial class NodeCommand : ICommand
             throw new CommandLineException($"invalid node name \"{name}\": a lowercase RFC 1123 subdomain is required");
         }
 
+        var root = rootDir.Changed ? rootDir.Value : HostPaths.Resolve(hostRoot.Value, rootDir.Value);
+        var file = config.Value.Length > 0 ? KubeletConfigFile.Load(config.Value) : null;
         var options = new NodeAgentOptions
         {
-            Kubeconfig = kubeconfig.Value.Length > 0 ? kubeconfig.Value : Path.Combine(rootDir.Value, "kubeconfig"),
+            Kubeconfig = kubeconfig.Value.Length > 0 ? kubeconfig.Value : Path.Combine(root, "kubeconfig"),
             BootstrapKubeconfig = bootstrap.Value.Length > 0 ? bootstrap.Value : null,
-            CertDir = certDir.Value.Length > 0 ? certDir.Value : Path.Combine(rootDir.Value, "pki"),
+            CertDir = certDir.Value.Length > 0 ? certDir.Value : Path.Combine(root, "pki"),
+            RootDir = root,
+            HostRoot = hostRoot.Value,
+            Runtime = runtime.Value == "process" ? NodeRuntime.Process : NodeRuntime.Fake,
+            Images = imageMap.Value.Length > 0 ? Node.Runtime.ImageMap.Load(imageMap.Value) : Node.Runtime.ImageMap.Empty,
+            Port = port.Value >= 0 ? port.Value : file?.Port ?? 10250,
+            Address = address.Value.Length > 0 ? address.Value : file?.Address ?? "0.0.0.0",
+            ClientCaFile = clientCa.Value.Length > 0 ? clientCa.Value : file?.ClientCaFile is { } ca ? HostPaths.Resolve(hostRoot.Value, ca) : null,
             NodeName = name,
             Labels = ParsePairs(labels.Value, "--node-labels"),
             Taints = [.. taints.Value.Select(ParseTaint)],

@@ -23,6 +23,7 @@ internal sealed class RenderCommand : ICommand
         var etcdCa = flags.String("etcd-cafile", "", "PEM CA of the etcd members, copied to tls/etcd-ca.crt");
         var etcdCert = flags.String("etcd-certfile", "", "PEM etcd client certificate, copied to tls/etcd-client.crt");
         var etcdKey = flags.String("etcd-keyfile", "", "PEM key of --etcd-certfile, copied to tls/etcd-client.key");
+        var bindAddress = flags.String("bind-address", "0.0.0.0", "The address the managed kube-apiserver listens on (127.0.0.1 keeps a cluster on one machine off the network)");
         var serviceCidr = flags.String("service-cidr", "10.96.0.0/12", "The service IP range; its first address is the kubernetes Service's, its tenth the DNS Service's");
         var podCidr = flags.String("pod-cidr", "10.244.0.0/16", "The pod IP range (kube-controller-manager --cluster-cidr, kube-proxy clusterCIDR)");
         var clusterDomain = flags.String("cluster-domain", "cluster.local", "The cluster's DNS domain");
@@ -59,6 +60,7 @@ internal sealed class RenderCommand : ICommand
             EtcdCaFile = NullIfEmpty(etcdCa.Value),
             EtcdCertFile = NullIfEmpty(etcdCert.Value),
             EtcdKeyFile = NullIfEmpty(etcdKey.Value),
+            BindAddress = System.Net.IPAddress.TryParse(bindAddress.Value, out _) ? bindAddress.Value : throw new CommandLineException($"invalid --bind-address \"{bindAddress.Value}\": an IP address is required"),
             ServiceCidr = serviceCidr.Value,
             PodCidr = podCidr.Value,
             ClusterDomain = clusterDomain.Value,

@@ -32,7 +32,7 @@ internal sealed class StartCommand : ICommand
         var etcdCa = flags.String("etcd-cafile", "", "PEM CA bundle of the etcd members");
         var etcdCert = flags.String("etcd-certfile", "", "PEM client certificate for etcd");
         var etcdKey = flags.String("etcd-keyfile", "", "PEM key of --etcd-certfile");
-        var bindAddress = flags.String("bind-address", "0.0.0.0", "The IP address to listen on (the port is the rendered kube-apiserver's)");
+        var bindAddress = flags.String("bind-address", "", "The IP address to listen on (default: the rendered kube-apiserver's --bind-address; the port is its --secure-port)");
         var required = flags.StringList("required-pods", "Pods (namespace/name-prefix) that must be Running and Ready before the handover (default kube-system/kube-apiserver, kube-controller-manager, kube-scheduler, kubelet)");
         var timeout = flags.Duration("timeout", TimeSpan.FromMinutes(20), "How long the pivot may take before start exits 1 with a diagnosis");
         var handoverTimeout = flags.Duration("handover-timeout", TimeSpan.FromSeconds(60), "How long the address may stay silent after monokube lets go of it before monokube serves again");
@@ -59,7 +59,8 @@ internal sealed class StartCommand : ICommand
             throw new CommandLineException("--etcd-servers is required: the managed kube-apiserver must find what monokube stored");
         }
 
-        if (!IPAddress.TryParse(bindAddress.Value, out var address))
+        IPAddress? address = null;
+        if (bindAddress.Value.Length > 0 && !IPAddress.TryParse(bindAddress.Value, out address))
         {
             throw new CommandLineException($"invalid --bind-address \"{bindAddress.Value}\": not an IP address");
         }
@@ -76,7 +77,7 @@ internal sealed class StartCommand : ICommand
             var port = int.Parse(assets.ApiserverFlags.GetValueOrDefault("secure-port", admin.Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture);
             serverOptions = new ApiServerOptions
             {
-                BindAddress = address,
+                BindAddress = address ?? IPAddress.Parse(assets.ApiserverFlags.GetValueOrDefault("bind-address", "0.0.0.0")),
                 Port = port,
                 PermitPortSharing = true,
                 ServiceClusterIpRange = ServiceIpRange.Parse(assets.ApiserverFlags.GetValueOrDefault("service-cluster-ip-range", "10.96.0.0/12")),
