@@ -118,6 +118,16 @@ public sealed partial class MonokubeProcess : IAsyncDisposable
         return process;
     }
 
+    /// <summary>The words that run monokube (the native binary, or dotnet and the dll), for an image map.</summary>
+    public static IReadOnlyList<string> CommandWords()
+    {
+        var start = CreateStartInfo();
+        return [start.FileName == "dotnet" ? DotnetPath() : start.FileName, .. start.ArgumentList];
+    }
+
+    private static string DotnetPath() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "dotnet")).FirstOrDefault(File.Exists) ?? "dotnet";
+
     private static ProcessStartInfo CreateStartInfo()
     {
         var native = Environment.GetEnvironmentVariable("MONOKUBE_BIN");
