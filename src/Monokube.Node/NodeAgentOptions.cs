@@ -62,4 +62,13 @@ public sealed class NodeAgentOptions
 
     /// <summary>Clients of the kubelet port must present a certificate from this CA (the apiserver's kubelet client); none: no client authentication.</summary>
     public string? ClientCaFile { get; init; }
+
+    /// <summary>--pod-manifest-path: static pods (process runtime), each with a mirror pod in the API.</summary>
+    public string? StaticPodPath { get; init; }
+
+    /// <summary>How often the static pod directory is read again (the kubelet's fileCheckFrequency).</summary>
+    public TimeSpan FileCheckFrequency { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>--runonce: start the static pods without any API, wait until they run, and exit (they keep running).</summary>
+    public bool RunOnce { get; init; }
 }

@@ -23,6 +23,7 @@ public sealed partial class SimulatedNode(KubeClient client, NodeAgentOptions op
     private readonly CancellationTokenSource _stop = new();
     private Informer? _pods;
     private ProcessRuntime? _processes;
+    private Task? _staticLoop;
     private Task? _leaseLoop;
     private int _nextIp;
 
@@ -47,7 +48,15 @@ public sealed partial class SimulatedNode(KubeClient client, NodeAgentOptions op
                 Time = time,
                 Logger = logger,
                 NextPodIp = () => PodIp(new JsonObject()),
+                NodeUid = node.GetString("metadata.uid") ?? "",
             });
+            if (options.StaticPodPath is { } manifests)
+            {
+                var source = new StaticPodSource(manifests, name, time);
+                ReadStatic(source);
+                _staticLoop = Task.Run(() => StaticLoopAsync(source, _stop.Token), CancellationToken.None);
+            }
+
             _pods.Subscribe(_processes.OnPod);
         }
         else
@@ -89,9 +98,12 @@ public sealed partial class SimulatedNode(KubeClient client, NodeAgentOptions op
             await _processes.DisposeAsync();
         }
 
-        if (_leaseLoop is not null)
+        foreach (var loop in new[] { _leaseLoop, _staticLoop })
         {
-            await _leaseLoop.ContinueWith(_ => { }, TaskScheduler.Default);
+            if (loop is not null)
+            {
+                await loop.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
         }
 
         _stop.Dispose();
@@ -206,6 +218,33 @@ public sealed partial class SimulatedNode(KubeClient client, NodeAgentOptions op
                 },
             },
         }, cancellationToken, subresource: "status");
+    }
+
+    private void ReadStatic(StaticPodSource source)
+    {
+        var (pods, errors) = source.Read();
+        foreach (var error in errors)
+        {
+            LogFailed(logger, name, "static pod", error);
+        }
+
+        _processes!.SyncStatic(pods);
+    }
+
+    private async Task StaticLoopAsync(StaticPodSource source, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.FileCheckFrequency, time, cancellationToken);
+                ReadStatic(source);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
     }
 
     private async Task LeaseLoopAsync(JsonObject node, CancellationToken cancellationToken)

@@ -182,11 +182,69 @@ public sealed class ProcessRuntimeTests
         Assert.Equal(0, await second.TerminateAsync());
     }
 
-    private static MonokubeProcess LaunchAgent(TempDirectory dir, string kubeconfig, string name)
+    [Fact]
+    public async Task Static_pods_run_from_files_with_mirror_pods_and_runonce_needs_no_api()
+    {
+        using var dir = new TempDirectory();
+        var kubeconfig = dir.File("admin.kubeconfig");
+        var manifests = dir.File("manifests");
+        Directory.CreateDirectory(manifests);
+        await File.WriteAllTextAsync(Path.Combine(manifests, "web.yaml"), """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web, namespace: kube-system}
+            spec:
+              hostNetwork: true
+              containers:
+              - {name: main, image: shell:1, command: [sh, -c, 'echo static; exec sleep 600']}
+            """, Token);
+        await using var server = await MonokubeProcess.ServeAsync("--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", dir.File("certs"), "--write-kubeconfig", kubeconfig);
+        await using var node = LaunchAgent(dir, kubeconfig, "a", "--pod-manifest-path", manifests, "--file-check-frequency=1s");
+        await WaitForOutputAsync(node, "p1 registered and ready");
+
+        // The mirror pod stands for the static pod in the API, owned by the Node.
+        var mirror = await WaitForPodAsync(kubeconfig, "web-p1", p => p["status"]?["containerStatuses"]?[0]?["ready"]?.GetValue<bool>() == true, "kube-system", node);
+        Assert.NotNull(mirror["metadata"]!["annotations"]!["kubernetes.io/config.mirror"]);
+        Assert.Equal("Node", mirror["metadata"]!["ownerReferences"]![0]!["kind"]!.ToString());
+        var container = mirror["status"]!["containerStatuses"]![0]!["containerID"]!.ToString();
+
+        // Deleting the mirror does not stop the static pod: the mirror comes back, the process is the same.
+        await KubectlOkAsync(kubeconfig, "delete", "pod", "-n", "kube-system", "web-p1", "--wait=false");
+        var back = await WaitForPodAsync(kubeconfig, "web-p1", p => p["metadata"]?["uid"]?.ToString() != mirror["metadata"]!["uid"]!.ToString() && p["status"]?["containerStatuses"]?[0]?["ready"]?.GetValue<bool>() == true, "kube-system");
+        Assert.Equal(container, back["status"]!["containerStatuses"]![0]!["containerID"]!.ToString());
+
+        // Removing the file stops the pod and its mirror.
+        File.Delete(Path.Combine(manifests, "web.yaml"));
+        var pid = int.Parse(container["process://".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        await Eventually.WaitAsync(() => Task.FromResult(!Directory.Exists($"/proc/{pid}")), TimeSpan.FromSeconds(30), "the static pod's process to stop");
+        await Eventually.WaitAsync(async () => (await KubectlOkAsync(kubeconfig, "get", "pods", "-n", "kube-system", "-o", "name")).Trim().Length == 0, TimeSpan.FromSeconds(30), "the mirror pod to go");
+        Assert.Equal(0, await node.TerminateAsync());
+
+        // --runonce needs no API: it starts the static pods, says what runs, and exits; the processes stay.
+        await File.WriteAllTextAsync(Path.Combine(manifests, "once.yaml"), """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: once}
+            spec:
+              hostNetwork: true
+              containers:
+              - {name: main, image: shell:1, command: [sh, -c, 'exec sleep 600']}
+            """, Token);
+        var (code, output) = await MonokubeProcess.RunAsync("node", "--runtime=process", "--runonce", "--image-map", dir.File("images.yaml"), "--pod-manifest-path", manifests,
+            "--root-dir", dir.File("once-root"), "--hostname-override=solo");
+        Assert.True(code == 0, output);
+        var line = output.Split('\n').Single(l => l.Contains("static pod default/once-solo: main: running as process", StringComparison.Ordinal));
+        var supervisor = int.Parse(line[(line.LastIndexOf(' ') + 1)..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Directory.Exists($"/proc/{supervisor}"), "the static pod runs on after --runonce exits");
+        using var kill = System.Diagnostics.Process.Start("kill", ["-KILL", "--", "-" + supervisor]);
+        await kill.WaitForExitAsync(Token);
+    }
+
+    private static MonokubeProcess LaunchAgent(TempDirectory dir, string kubeconfig, string name, params string[] flags)
     {
         File.WriteAllText(dir.File("images.yaml"), "shell: [/bin/sh]\n");
-        return MonokubeProcess.Launch("node", "--runtime=process", "--image-map", dir.File("images.yaml"), "--port=0", "--address=127.0.0.1",
-            "--kubeconfig", kubeconfig, "--hostname-override=p1", "--root-dir", dir.File("root"), "--lock-file", dir.File("kubelet.lock"), "--v=4");
+        return MonokubeProcess.Launch(["node", "--runtime=process", "--image-map", dir.File("images.yaml"), "--port=0", "--address=127.0.0.1",
+            "--kubeconfig", kubeconfig, "--hostname-override=p1", "--root-dir", dir.File("root"), "--lock-file", dir.File("kubelet.lock"), "--v=4", .. flags]);
     }
 
     private static async Task ApplyAsync(TempDirectory dir, string kubeconfig, string yaml)
@@ -202,15 +260,16 @@ public sealed class ProcessRuntimeTests
         return await http.GetStringAsync(new Uri($"https://127.0.0.1:{port}/containerLogs/{ns}/{pod}/{container}?{query}"), Token);
     }
 
-    private static async Task<JsonNode> PodAsync(string kubeconfig, string name) =>
-        JsonNode.Parse(await KubectlOkAsync(kubeconfig, "get", "pod", name, "-o", "json"))!;
+    private static async Task<JsonNode> PodAsync(string kubeconfig, string name, string ns = "default") =>
+        JsonNode.Parse(await KubectlOkAsync(kubeconfig, "get", "pod", "-n", ns, name, "-o", "json"))!;
 
-    private static Task<JsonNode> WaitForPodAsync(string kubeconfig, string name, Func<JsonNode, bool> condition) =>
+    private static Task<JsonNode> WaitForPodAsync(string kubeconfig, string name, Func<JsonNode, bool> condition, string ns = "default", MonokubeProcess? agent = null) =>
         Eventually.WaitAsync(async () =>
         {
-            var pod = await PodAsync(kubeconfig, name);
-            return (condition(pod), pod);
-        }, TimeSpan.FromSeconds(60), $"pod {name} to reach the expected state");
+            var (code, stdout, _) = await Kubectl.RunAsync(Kubectl.Find(null), kubeconfig, "get", "pod", "-n", ns, name, "-o", "json");
+            var pod = code == 0 ? JsonNode.Parse(stdout)! : new JsonObject();
+            return (code == 0 && condition(pod), pod);
+        }, TimeSpan.FromSeconds(60), $"pod {ns}/{name} to reach the expected state{(agent is null ? "" : "; the agent said:\n" + agent.Output)}");
 
     private static Task WaitForOutputAsync(MonokubeProcess process, string text) =>
         Eventually.WaitAsync(() => Task.FromResult(process.Output.Contains(text, StringComparison.Ordinal)), TimeSpan.FromSeconds(60), $"\"{text}\" from monokube node:\n{process.Output}");

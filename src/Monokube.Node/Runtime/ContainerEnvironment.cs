@@ -12,7 +12,7 @@ namespace Monokube.Node.Runtime;
 /// </summary>
 internal static class ContainerEnvironment
 {
-    public static async Task<Dictionary<string, string>> BuildAsync(JsonObject container, PodInputs inputs, Uri apiServer, string nodeName, CancellationToken cancellationToken)
+    public static async Task<Dictionary<string, string>> BuildAsync(JsonObject container, PodInputs inputs, Uri? apiServer, string nodeName, CancellationToken cancellationToken)
     {
         var pod = inputs.Pod;
         var hostNetwork = pod.Find("spec.hostNetwork") is JsonValue host && host.GetValue<bool>();
@@ -21,9 +21,12 @@ internal static class ContainerEnvironment
             ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             ["HOME"] = Environment.GetEnvironmentVariable("HOME") ?? "/root",
             ["HOSTNAME"] = hostNetwork ? nodeName : pod.GetString("metadata.name") ?? "",
-            ["KUBERNETES_SERVICE_HOST"] = apiServer.Host,
-            ["KUBERNETES_SERVICE_PORT"] = apiServer.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        if (apiServer is not null)
+        {
+            env["KUBERNETES_SERVICE_HOST"] = apiServer.Host;
+            env["KUBERNETES_SERVICE_PORT"] = apiServer.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
 
         foreach (var source in (container["envFrom"] as JsonArray ?? []).OfType<JsonObject>())
         {

@@ -10,11 +10,14 @@ namespace Monokube.Node.Runtime;
 /// the API, as the node may read those of its pods), service-account tokens (TokenRequest bound to the pod), and the
 /// downward API's field values.
 /// </summary>
-internal sealed class PodInputs(KubeClient client, JsonObject pod, string hostIp, string podIp)
+internal sealed class PodInputs(KubeClient? client, JsonObject pod, string hostIp, string podIp)
 {
     private readonly Dictionary<string, JsonObject?> _objects = new(StringComparer.Ordinal);
 
     public JsonObject Pod => pod;
+
+    // Static pods may not use API objects, as the kubelet refuses them; without an API there are none to read.
+    private KubeClient Api => client ?? throw new ContainerConfigException("a static pod may not reference ConfigMaps, Secrets or service-account tokens");
 
     private string? Namespace => pod.GetString("metadata.namespace");
 
@@ -24,7 +27,7 @@ internal sealed class PodInputs(KubeClient client, JsonObject pod, string hostIp
         var key = (secret ? "secret/" : "configmap/") + name;
         if (!_objects.TryGetValue(key, out var obj))
         {
-            obj = await client.GetAsync(secret ? ResourceRef.Secrets : ResourceRef.ConfigMaps, Namespace, name, cancellationToken);
+            obj = await Api.GetAsync(secret ? ResourceRef.Secrets : ResourceRef.ConfigMaps, Namespace, name, cancellationToken);
             _objects[key] = obj;
         }
 
@@ -65,7 +68,7 @@ internal sealed class PodInputs(KubeClient client, JsonObject pod, string hostIp
             spec["audiences"] = new JsonArray((JsonNode)audience);
         }
 
-        var review = await client.CreateSubresourceAsync(ResourceRef.ServiceAccounts, Namespace, account, "token", new JsonObject
+        var review = await Api.CreateSubresourceAsync(ResourceRef.ServiceAccounts, Namespace, account, "token", new JsonObject
         {
             ["apiVersion"] = "authentication.k8s.io/v1",
             ["kind"] = "TokenRequest",

@@ -44,14 +44,15 @@ internal sealed partial class PodWorker
         }
 
         var text = body.ToJsonString();
-        if (text == _lastStatus)
+        var target = IsStatic ? MirrorUid : Uid;
+        if (text == _lastStatus || target is null || _context.Client is null)
         {
             return;
         }
 
         await _context.Client.PatchAsync(ResourceRef.Pods, pod.GetString("metadata.namespace"), pod.GetString("metadata.name")!, "application/merge-patch+json", new JsonObject
         {
-            ["metadata"] = new JsonObject { ["uid"] = Uid },
+            ["metadata"] = new JsonObject { ["uid"] = target },
             ["status"] = body,
         }, stop, subresource: "status");
         _lastStatus = text;

@@ -24,6 +24,7 @@ internal sealed partial class PodWorker
     private JsonObject _pod;
     private volatile bool _removed;
     private bool _volumesReady;
+    private string? _mirrorUid;
     private string? _lastStatus;
     private DateTimeOffset? _startTime;
 
@@ -34,12 +35,37 @@ internal sealed partial class PodWorker
         Uid = pod.GetString("metadata.uid") ?? "";
         Directory = Path.Combine(context.PodsDirectory, Uid);
         HostNetwork = pod.Find("spec.hostNetwork") is JsonValue host && host.GetValue<bool>();
+        IsStatic = (pod.Find("metadata.annotations") as JsonObject)?["kubernetes.io/config.source"]?.ToString() == "file";
         PodIp = HostNetwork ? context.Options.NodeIp : pod.GetString("status.podIP") ?? context.NextPodIp();
         _init = Runs(pod, "initContainers", init: true);
         _containers = Runs(pod, "containers", init: false);
     }
 
     public string Uid { get; }
+
+    /// <summary>A static pod (from --pod-manifest-path): it runs whatever the API says, and reports to its mirror pod.</summary>
+    public bool IsStatic { get; }
+
+    /// <summary>The uid of a static pod's mirror pod, once it exists; status goes there.</summary>
+    public string? MirrorUid
+    {
+        get => Volatile.Read(ref _mirrorUid);
+        set
+        {
+            if (Interlocked.Exchange(ref _mirrorUid, value) != value)
+            {
+                _lastStatus = null;
+                Wake();
+            }
+        }
+    }
+
+    /// <summary>Every container has run or is running (what --runonce waits for), or has failed to start.</summary>
+    public bool Settled => _init.Concat(_containers).All(r => r.Entrypoint is null ? r.Started || r.Finished : r.Process is not null || r.Finished || r.LastTermination is not null || r.WaitingReason is not null);
+
+    /// <summary>One line per container: what it is doing.</summary>
+    public IEnumerable<string> Describe() => _init.Concat(_containers).Select(r =>
+        $"{r.Name}: {(r.Running ? $"running as process {r.Process!.Pid}" : r.Finished ? $"exited {r.LastTermination?.ExitCode}" : r.WaitingReason is { } reason ? $"{reason}: {r.WaitingMessage}" : r.Entrypoint is null ? "simulated" : "waiting")}");
 
     public string Directory { get; }
 
@@ -270,7 +296,7 @@ internal sealed partial class PodWorker
 
     private async Task StartAsync(ContainerRun run, JsonObject pod, CancellationToken stop)
     {
-        var environment = await ContainerEnvironment.BuildAsync(run.Spec, Inputs(pod), _context.Client.Options.Server, _context.NodeName, stop);
+        var environment = await ContainerEnvironment.BuildAsync(run.Spec, Inputs(pod), _context.Client?.Options.Server, _context.NodeName, stop);
         var rewriter = Rewriter(run);
         string Word(JsonNode? word) => rewriter.Rewrite(VariableExpansion.Expand(word?.ToString() ?? "", v => environment.GetValueOrDefault(v)));
         var command = (run.Spec["command"] as JsonArray ?? []).Select(Word).ToList();
@@ -345,7 +371,7 @@ internal sealed partial class PodWorker
 
         // Nothing of the pod is left on the node when the API lets go of it.
         Clean();
-        await _context.Client.DeleteAsync(ResourceRef.Pods, pod.GetString("metadata.namespace"), pod.GetString("metadata.name")!, stop, uid: Uid, gracePeriodSeconds: 0);
+        await _context.Client!.DeleteAsync(ResourceRef.Pods, pod.GetString("metadata.namespace"), pod.GetString("metadata.name")!, stop, uid: Uid, gracePeriodSeconds: 0);
     }
 
     private static TimeSpan GracePeriod(JsonObject pod)
@@ -367,12 +393,22 @@ internal sealed partial class PodWorker
 
     private void Clean()
     {
-        try
+        // A supervisor that has just ended may still be closing its files: a few tries.
+        for (var attempt = 1; ; attempt++)
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
+            try
+            {
+                System.IO.Directory.Delete(Directory, recursive: true);
+                return;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return;
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                Thread.Sleep(100);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Monokube.ApiServer.Objects;
+using Monokube.Controllers.Client;
 using Monokube.Controllers.Informers;
 
 namespace Monokube.Node.Runtime;
@@ -16,10 +17,21 @@ internal sealed partial class ProcessRuntime(ProcessRuntimeContext context) : IA
     private readonly ConcurrentDictionary<string, (PodWorker Worker, Task Run)> _workers = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
 
+    private readonly ConcurrentDictionary<string, JsonObject> _mirrors = new(StringComparer.Ordinal);
+    private Dictionary<string, JsonObject> _static = new(StringComparer.Ordinal);
+
+    public IEnumerable<PodWorker> Workers => _workers.Values.Select(w => w.Worker);
+
     public void OnPod(InformerEvent e)
     {
         if (_stop.IsCancellationRequested)
         {
+            return;
+        }
+
+        if ((e.Object.Find("metadata.annotations") as JsonObject)?[StaticPodSource.MirrorAnnotation] is not null)
+        {
+            OnMirror(e);
             return;
         }
 
@@ -48,9 +60,126 @@ internal sealed partial class ProcessRuntime(ProcessRuntimeContext context) : IA
             }
 
             var worker = new PodWorker(context, e.Object);
-            _workers[e.Key] = (worker, Task.Run(() => worker.RunAsync(_stop.Token), CancellationToken.None));
+            _workers[e.Key] = (worker, Run(worker));
         }
     }
+
+    /// <summary>
+    /// The static pods read from the manifest directory: new ones start, changed ones are replaced, removed ones
+    /// stop; each has a mirror pod in the API (when there is an API).
+    /// </summary>
+    public void SyncStatic(Dictionary<string, JsonObject> pods)
+    {
+        Dictionary<string, JsonObject> previous;
+        lock (_workers)
+        {
+            previous = _static;
+            _static = pods;
+            foreach (var (key, pod) in pods)
+            {
+                if (previous.TryGetValue(key, out var known) && known.GetString("metadata.uid") == pod.GetString("metadata.uid") && _workers.ContainsKey(key))
+                {
+                    continue;
+                }
+
+                if (_workers.TryGetValue(key, out var old))
+                {
+                    old.Worker.Remove();
+                }
+
+                var worker = new PodWorker(context, pod);
+                _workers[key] = (worker, Run(worker));
+                _ = Task.Run(() => ReconcileMirrorAsync(key), CancellationToken.None);
+            }
+
+            foreach (var key in previous.Keys.Where(k => !pods.ContainsKey(k)))
+            {
+                if (_workers.TryRemove(key, out var gone))
+                {
+                    gone.Worker.Remove();
+                }
+
+                _ = Task.Run(() => ReconcileMirrorAsync(key), CancellationToken.None);
+            }
+        }
+    }
+
+    // A mirror pod changed in the API: the static pod's worker learns its uid; a stale or deleted one is replaced.
+    private void OnMirror(InformerEvent e)
+    {
+        if (e.Type == InformerEventType.Deleted)
+        {
+            _mirrors.TryRemove(e.Key, out _);
+        }
+        else
+        {
+            _mirrors[e.Key] = e.Object;
+        }
+
+        _ = Task.Run(() => ReconcileMirrorAsync(e.Key), CancellationToken.None);
+    }
+
+    // The kubelet's mirror-pod rule: exactly one mirror per static pod, carrying its hash; any other is deleted.
+    private async Task ReconcileMirrorAsync(string key)
+    {
+        if (context.Client is not { } client)
+        {
+            return;
+        }
+
+        try
+        {
+            var pod = Volatile.Read(ref _static).GetValueOrDefault(key);
+            var mirror = _mirrors.GetValueOrDefault(key);
+            var hash = pod is null ? null : ((JsonObject)pod["metadata"]!["annotations"]!)[StaticPodSource.HashAnnotation]?.ToString();
+            var mirrorHash = (mirror?.Find("metadata.annotations") as JsonObject)?[StaticPodSource.MirrorAnnotation]?.ToString();
+            if (mirror is not null && (mirrorHash != hash || mirror.GetString("metadata.deletionTimestamp") is not null))
+            {
+                // A stale mirror, or one being deleted (which does not stop a static pod): gone at once, and the
+                // Deleted event brings a new one.
+                await client.DeleteAsync(ResourceRef.Pods, mirror.GetString("metadata.namespace"), mirror.GetString("metadata.name")!, _stop.Token, uid: mirror.GetString("metadata.uid"), gracePeriodSeconds: 0);
+                return;
+            }
+
+            if (pod is null || !_workers.TryGetValue(key, out var entry))
+            {
+                return;
+            }
+
+            if (mirror is null)
+            {
+                mirror = await client.CreateAsync(ResourceRef.Pods, pod.GetString("metadata.namespace"), StaticPodSource.Mirror(pod, context.NodeUid), _stop.Token);
+                _mirrors.TryAdd(key, mirror);
+            }
+
+            entry.Worker.MirrorUid = mirror.GetString("metadata.uid");
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (KubeApiException e) when (e.IsAlreadyExists)
+        {
+            // Made by an earlier agent: the informer brings it here.
+        }
+        catch (Exception e) when (e is KubeApiException or HttpRequestException)
+        {
+            // Conflicts and an absent API resolve themselves: the next event or static-pod read comes back here.
+            LogMirrorFailed(context.Logger, context.NodeName, key, e.Message);
+        }
+    }
+
+    // A worker that fails says so instead of vanishing with its task.
+    private Task Run(PodWorker worker) => Task.Run(async () =>
+    {
+        try
+        {
+            await worker.RunAsync(_stop.Token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogWorkerFailed(context.Logger, context.NodeName, worker.Uid, e.ToString());
+        }
+    }, CancellationToken.None);
 
     /// <summary>Stops and removes what the pods directory holds of pods that are not bound to this node anymore.</summary>
     public async Task RemoveOrphansAsync(IEnumerable<JsonObject> pods)
@@ -88,6 +217,12 @@ internal sealed partial class ProcessRuntime(ProcessRuntimeContext context) : IA
         await Task.WhenAll(_workers.Values.Select(w => w.Run));
         _stop.Dispose();
     }
+
+    [LoggerMessage(EventId = 7615, Level = LogLevel.Warning, Message = "node {Node}: mirror pod {Pod}: {Reason}")]
+    private static partial void LogMirrorFailed(ILogger logger, string node, string pod, string reason);
+
+    [LoggerMessage(EventId = 7616, Level = LogLevel.Error, Message = "node {Node}: the worker of pod {Uid} failed: {Error}")]
+    private static partial void LogWorkerFailed(ILogger logger, string node, string uid, string error);
 
     [LoggerMessage(EventId = 7614, Level = LogLevel.Information, Message = "node {Node}: removed pod directory {Uid} ({Processes} processes stopped): the pod is gone")]
     private static partial void LogOrphan(ILogger logger, string node, string uid, int processes);

@@ -6,7 +6,11 @@ namespace Monokube.Node.Runtime;
 /// <summary>What every pod worker of one node shares: the API, the node, the image map and where pods live.</summary>
 internal sealed class ProcessRuntimeContext
 {
-    public required KubeClient Client { get; init; }
+    /// <summary>The API; null when the node runs static pods only (--runonce).</summary>
+    public required KubeClient? Client { get; init; }
+
+    /// <summary>The Node's uid, which mirror pods name as their owner.</summary>
+    public string NodeUid { get; set; } = "";
 
     public required NodeAgentOptions Options { get; init; }
 

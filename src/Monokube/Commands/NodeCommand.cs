@@ -44,6 +44,9 @@ internal sealed partial class NodeCommand : ICommand
         var startDelay = flags.Duration("fake-start-delay", TimeSpan.Zero, "How long a fake container takes to start");
         var runDuration = flags.Duration("fake-run-duration", TimeSpan.FromSeconds(1), "How long a fake container of a pod that does not restart runs before it completes");
         var leaseInterval = flags.Duration("node-lease-renew-interval", TimeSpan.FromSeconds(10), "How often the node's Lease is renewed");
+        var manifests = flags.String("pod-manifest-path", "", "A directory of static pod manifests, run on the process runtime with a mirror pod each in the API (default: the --config's staticPodPath)");
+        var fileCheck = flags.Duration("file-check-frequency", TimeSpan.FromSeconds(20), "How often the static pod directory is read again");
+        var runOnce = flags.Bool("runonce", false, "Run the static pods without any API, wait until they have started, and exit (they keep running)");
         var verbosity = flags.Int("v", 0, "Log verbosity: 0 info, 4 debug, 6 trace");
 
         var positional = Cli.ParseFlags(flags, args, context);
@@ -65,6 +68,11 @@ internal sealed partial class NodeCommand : ICommand
         if (imageMap.Value.Length > 0 && runtime.Value != "process")
         {
             throw new CommandLineException("--image-map needs --runtime=process");
+        }
+
+        if (manifests.Value.Length > 0 && runtime.Value != "process")
+        {
+            throw new CommandLineException("--pod-manifest-path needs --runtime=process");
         }
 
         if (count.Value < 1)
@@ -91,6 +99,10 @@ internal sealed partial class NodeCommand : ICommand
             Images = imageMap.Value.Length > 0 ? Node.Runtime.ImageMap.Load(imageMap.Value) : Node.Runtime.ImageMap.Empty,
             Port = port.Value >= 0 ? port.Value : file?.Port ?? 10250,
             Address = address.Value.Length > 0 ? address.Value : file?.Address ?? "0.0.0.0",
+            StaticPodPath = manifests.Value.Length > 0 ? manifests.Value
+                : runtime.Value == "process" && file?.StaticPodPath is { } staticPath ? HostPaths.Resolve(hostRoot.Value, staticPath) : null,
+            FileCheckFrequency = fileCheck.Value,
+            RunOnce = runOnce.Value,
             ClientCaFile = clientCa.Value.Length > 0 ? clientCa.Value : file?.ClientCaFile is { } ca ? HostPaths.Resolve(hostRoot.Value, ca) : null,
             NodeName = name,
             Labels = ParsePairs(labels.Value, "--node-labels"),
@@ -109,9 +121,19 @@ internal sealed partial class NodeCommand : ICommand
             throw new CommandLineException("--exit-on-lock-contention needs --lock-file");
         }
 
+        if (options.RunOnce && (options.StaticPodPath is null || options.Runtime != NodeRuntime.Process))
+        {
+            throw new CommandLineException("--runonce runs static pods: it needs --runtime=process and --pod-manifest-path (or a --config with staticPodPath)");
+        }
+
         using var loggers = Logging.CreateFactory(verbosity.Value);
         try
         {
+            if (options.RunOnce)
+            {
+                return await RunOnce.RunAsync(options, TimeProvider.System, loggers.CreateLogger("Monokube.Node"), context.Out, TimeSpan.FromMinutes(5), cancellationToken);
+            }
+
             var reason = await new NodeAgent(options, TimeProvider.System, loggers, context.Out).RunAsync(cancellationToken);
             await context.Out.WriteLineAsync($"monokube node: exiting: {reason}");
             return 0;
