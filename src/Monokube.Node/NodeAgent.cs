@@ -80,7 +80,7 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
                 await action();
                 return;
             }
-            catch (HttpRequestException e)
+            catch (KubeApiException e) when (e.IsUnreachable)
             {
                 if (!said)
                 {

@@ -46,7 +46,7 @@ public static class TlsBootstrap
             {
                 csr = await client.GetAsync(ResourceRef.CertificateSigningRequests, null, name, cancellationToken);
             }
-            catch (HttpRequestException)
+            catch (KubeApiException e) when (e.IsUnreachable)
             {
                 // The API away for a moment: ask again.
                 await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);

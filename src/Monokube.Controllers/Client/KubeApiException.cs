@@ -22,4 +22,7 @@ public sealed class KubeApiException(HttpStatusCode code, string reason, string 
     public bool IsAlreadyExists => Code == HttpStatusCode.Conflict && Reason == "AlreadyExists";
 
     public bool IsGone => Code == HttpStatusCode.Gone;
+
+    /// <summary>No answer at all: the connection failed (the API is not up, or is handing its port over).</summary>
+    public bool IsUnreachable => Code == 0;
 }
