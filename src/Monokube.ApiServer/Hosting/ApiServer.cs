@@ -68,7 +68,7 @@ public sealed class ApiServer : IAsyncDisposable
         configureLogging?.Invoke(builder.Logging);
         var loggers = LoggerFactory.Create(logging => configureLogging?.Invoke(logging));
         var registry = ResourceRegistry.CreateBuiltin();
-        var security = SecurityContext.Create(options.Security, options.InsecureHttp, options.BindAddress, options.ServiceClusterIpRange, store, registry, TimeProvider.System, loggers);
+        var security = SecurityContext.Create(options, store, registry, TimeProvider.System, loggers);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

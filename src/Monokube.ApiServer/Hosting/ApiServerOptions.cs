@@ -32,6 +32,15 @@ public sealed class ApiServerOptions
     /// </summary>
     public bool PermitPortSharing { get; init; }
 
+    /// <summary>
+    /// kube-apiserver's --allow-privileged: whether pods and pod templates may have privileged containers. Off, as in
+    /// kube-apiserver; monokube start turns it on for the rendered kubelet and kube-proxy DaemonSets.
+    /// </summary>
+    public bool AllowPrivileged { get; init; }
+
+    /// <summary>The admission plugins monokube implements that are on (see <see cref="Admission.AdmissionPlugins"/>).</summary>
+    public IReadOnlySet<string> AdmissionPlugins { get; init; } = Admission.AdmissionPlugins.Implemented.ToHashSet(StringComparer.Ordinal);
+
     /// <summary>How long in-flight requests may take to finish when the server stops.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -50,6 +59,11 @@ public sealed class ApiServerOptions
         if (Watch.MaxPerClient < 1)
         {
             throw new ArgumentException("the bound on concurrent watches per client must be at least 1");
+        }
+
+        if (AdmissionPlugins.FirstOrDefault(p => !Admission.AdmissionPlugins.Implemented.Contains(p, StringComparer.Ordinal)) is { } plugin)
+        {
+            throw new ArgumentException($"admission plugin {plugin} is not supported by monokube");
         }
 
         if (InsecureHttp && !IPAddress.IsLoopback(BindAddress))

@@ -79,6 +79,9 @@ internal sealed class StartCommand : ICommand
                 BindAddress = address,
                 Port = port,
                 PermitPortSharing = true,
+
+                // The rendered kubelet and kube-proxy DaemonSets run privileged, as the rendered kube-apiserver allows.
+                AllowPrivileged = true,
                 ServiceClusterIpRange = ServiceIpRange.Parse(assets.ApiserverFlags.GetValueOrDefault("service-cluster-ip-range", "10.96.0.0/12")),
                 Security = new SecurityOptions
                 {
