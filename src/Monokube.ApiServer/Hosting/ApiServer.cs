@@ -88,8 +88,8 @@ public sealed class ApiServer : IAsyncDisposable
                     return;
                 }
 
-                // HTTPS only on the secure port; a client certificate is optional, but one that does not chain to the
-                // client CA fails the handshake, as in kube-apiserver (VerifyClientCertIfGiven).
+                // HTTPS only on the secure port; a client certificate is optional, but one that chains to neither the
+                // client CA nor the request-header CA fails the handshake, as in kube-apiserver (VerifyClientCertIfGiven).
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.Use(PlainHttpRejection.Middleware);
                 listen.UseHttps(new HttpsConnectionAdapterOptions
@@ -97,7 +97,7 @@ public sealed class ApiServer : IAsyncDisposable
                     ServerCertificate = pki.ServingCertificate,
                     SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                     ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                    ClientCertificateValidation = (certificate, _, _) => pki.ValidateClient(certificate),
+                    ClientCertificateValidation = (certificate, _, _) => pki.ClientTrust.Accepts(certificate),
                     CheckCertificateRevocation = false,
                 });
             });

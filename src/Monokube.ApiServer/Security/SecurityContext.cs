@@ -98,7 +98,10 @@ public sealed class SecurityContext : IAsyncDisposable
 
         var tokenFile = options.TokenAuthFile is { } path ? new TokenFileAuthenticator(path) : null;
         var loopbackToken = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var authenticator = new RequestAuthenticator(store, time, tokenFile, options.EnableBootstrapTokenAuth, tokens, options.AnonymousAuth, loopbackToken);
+        var requestHeader = pki is not null && options.RequestHeader.ClientCaFile is not null ? new RequestHeaderAuthenticator(options.RequestHeader, pki.ClientTrust) : null;
+        var authenticator = new RequestAuthenticator(
+            store, time, tokenFile, options.EnableBootstrapTokenAuth, tokens, options.AnonymousAuth, loopbackToken, requestHeader,
+            requestHeader is null ? null : pki!.ClientTrust.SignedByClientCa);
         var authorizer = new AuthorizerChain(chain);
 
         // Plain HTTP authenticates nobody (every request is system:masters), so it has nothing to restrict.
