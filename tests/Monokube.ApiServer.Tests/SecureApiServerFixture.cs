@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Monokube.ApiServer.Hosting;
+using Monokube.ApiServer.Kubelet;
 using Monokube.ApiServer.Security;
 using Monokube.Storage.Memory;
 using Monokube.TestSupport;
@@ -13,7 +14,8 @@ namespace Monokube.ApiServer.Tests;
 /// monokube serving HTTPS as a user starts it: a CA and serving certificate generated into a cert dir, the admin
 /// kubeconfig written by the server, a static token file and bootstrap tokens enabled, Node and RBAC authorization,
 /// request-header authentication of a front proxy (a front-proxy CA made here, allowed name "front-proxy-client",
-/// X-Remote-User / X-Remote-Group / X-Remote-Extra-). In process, or the native binary when $MONOKUBE_BIN is set. Tests make kubeconfigs for other identities
+/// X-Remote-User / X-Remote-Group / X-Remote-Extra-), and a kubelet client certificate (from a CA made here) for
+/// pods/log. In process, or the native binary when $MONOKUBE_BIN is set. Tests make kubeconfigs for other identities
 /// with the helpers (client certificates signed by the generated CA, bearer tokens, none).
 /// </summary>
 public sealed class SecureApiServerFixture : IAsyncLifetime
@@ -34,6 +36,9 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
     /// <summary>The common name the server accepts from a front proxy.</summary>
     public const string FrontProxyName = "front-proxy-client";
 
+    /// <summary>The common name of the client certificate the server presents to kubelets.</summary>
+    public const string KubeletClientName = "kube-apiserver-kubelet-client";
+
     public string CaPem => File.ReadAllText(Path.Combine(CertDir, "ca.crt"));
 
     /// <summary>The CA of --requestheader-client-ca-file, with its key, to issue front-proxy certificates from.</summary>
@@ -45,6 +50,14 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
         await File.WriteAllTextAsync(tokens, $"{StaticToken},token-user,uid-42,\"group-a,group-b\"\n");
         var frontProxyCa = _dir.File("front-proxy-ca.crt");
         await File.WriteAllTextAsync(frontProxyCa, FrontProxyCa.ExportCertificatePem());
+        var (kubeletCert, kubeletKey) = (_dir.File("kubelet-client.crt"), _dir.File("kubelet-client.key"));
+        using (var kubeletCa = CreateCa("kubelet-client-ca"))
+        {
+            var (cert, key) = IssueClientCertificate(kubeletCa, KubeletClientName, "system:masters");
+            await File.WriteAllTextAsync(kubeletCert, cert);
+            await File.WriteAllTextAsync(kubeletKey, key);
+        }
+
         if (Environment.GetEnvironmentVariable("MONOKUBE_BIN") is { Length: > 0 })
         {
             _process = await MonokubeProcess.ServeAsync(
@@ -52,7 +65,8 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
                 "--enable-bootstrap-token-auth", "--write-kubeconfig", AdminKubeconfig, "--controllers=none",
                 "--requestheader-client-ca-file", frontProxyCa, "--requestheader-allowed-names", FrontProxyName,
                 "--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group",
-                "--requestheader-extra-headers-prefix=X-Remote-Extra-");
+                "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+                "--kubelet-client-certificate", kubeletCert, "--kubelet-client-key", kubeletKey);
             Url = _process.Url;
         }
         else
@@ -61,6 +75,7 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
             {
                 BindAddress = IPAddress.Loopback,
                 Port = 0,
+                Kubelet = new KubeletClientOptions { CertificateFile = kubeletCert, KeyFile = kubeletKey },
                 Security = new SecurityOptions
                 {
                     CertDir = CertDir,

@@ -69,6 +69,9 @@ public sealed class ApiServer : IAsyncDisposable
         var loggers = LoggerFactory.Create(logging => configureLogging?.Invoke(logging));
         var registry = ResourceRegistry.CreateBuiltin();
         var security = SecurityContext.Create(options, store, registry, TimeProvider.System, loggers);
+
+        // Made now, so a kubelet client certificate that cannot be loaded stops the start; disposed with the services.
+        var kubelet = new Kubelet.KubeletClient(options.Kubelet);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -120,6 +123,7 @@ public sealed class ApiServer : IAsyncDisposable
         builder.Services.AddSingleton<ApiContext>();
         builder.Services.AddSingleton<DiscoveryHandler>();
         builder.Services.AddSingleton<ReviewHandler>();
+        builder.Services.AddSingleton(_ => kubelet);
         builder.Services.AddSingleton<ResourceHandler>();
         builder.Services.AddSingleton<ApiDispatcher>();
         builder.Services.AddSingleton<OpenApi.OpenApiHandler>();

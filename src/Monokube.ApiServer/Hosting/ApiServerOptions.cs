@@ -41,6 +41,9 @@ public sealed class ApiServerOptions
     /// <summary>The admission plugins monokube implements that are on (see <see cref="Admission.AdmissionPlugins"/>).</summary>
     public IReadOnlySet<string> AdmissionPlugins { get; init; } = Admission.AdmissionPlugins.Implemented.ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>How pods/log reaches kubelets.</summary>
+    public Kubelet.KubeletClientOptions Kubelet { get; init; } = new();
+
     /// <summary>How long in-flight requests may take to finish when the server stops.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -61,6 +64,7 @@ public sealed class ApiServerOptions
             throw new ArgumentException("the bound on concurrent watches per client must be at least 1");
         }
 
+        Kubelet.Validate();
         if (AdmissionPlugins.FirstOrDefault(p => !Admission.AdmissionPlugins.Implemented.Contains(p, StringComparer.Ordinal)) is { } plugin)
         {
             throw new ArgumentException($"admission plugin {plugin} is not supported by monokube");
