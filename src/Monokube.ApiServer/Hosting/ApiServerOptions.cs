@@ -33,10 +33,11 @@ public sealed class ApiServerOptions
     public bool PermitPortSharing { get; init; }
 
     /// <summary>
-    /// kube-apiserver's --allow-privileged: whether pods and pod templates may have privileged containers. Off, as in
-    /// kube-apiserver; monokube start turns it on for the rendered kubelet and kube-proxy DaemonSets.
+    /// kube-apiserver's --allow-privileged: whether pods and pod templates may have privileged containers. On by
+    /// default, unlike kube-apiserver: monokube has always accepted them and test harnesses (applying the rendered
+    /// kubelet and kube-proxy DaemonSets, for one) rely on it; off, they are refused as kube-apiserver refuses them.
     /// </summary>
-    public bool AllowPrivileged { get; init; }
+    public bool AllowPrivileged { get; init; } = true;
 
     /// <summary>The admission plugins monokube implements that are on (see <see cref="Admission.AdmissionPlugins"/>).</summary>
     public IReadOnlySet<string> AdmissionPlugins { get; init; } = Admission.AdmissionPlugins.Implemented.ToHashSet(StringComparer.Ordinal);

@@ -58,7 +58,7 @@ internal sealed class ServeCommand : ICommand
         var requestTimeout = flags.Duration("request-timeout", TimeSpan.FromMinutes(1), "How long a non-watch request may take before it gets a 504 Timeout");
         var portSharing = flags.Bool("permit-port-sharing", false, "Set SO_REUSEPORT on the listening socket, so other servers (a kube-apiserver) can share the port");
         var maxWatches = flags.Int("max-watches-per-client", 1000, "Watches one client (user; address with --insecure-http) may hold open; more get 429");
-        var allowPrivileged = flags.Bool("allow-privileged", false, "Let pods and pod templates have privileged containers (securityContext.privileged); refused with 422 otherwise, as kube-apiserver does");
+        var allowPrivileged = flags.Bool("allow-privileged", true, "Let pods and pod templates have privileged containers (securityContext.privileged); with =false they are refused with 422, as kube-apiserver does (whose default is false)");
         var enablePlugins = flags.StringList("enable-admission-plugins", "Admission plugins to enable besides the defaults. monokube enforces " + string.Join(", ", AdmissionPlugins.Implemented) + " (all on by default); other kube-apiserver plugin names are refused");
         var disablePlugins = flags.StringList("disable-admission-plugins", "Admission plugins to turn off (of " + string.Join(", ", AdmissionPlugins.Implemented) + "; kube-apiserver's other plugins are off in monokube anyway)");
         var kubeletCert = flags.String("kubelet-client-certificate", "", "PEM client certificate presented to kubelets (pods/log); without it kubelets are dialled without one");

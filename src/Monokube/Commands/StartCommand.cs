@@ -81,7 +81,8 @@ internal sealed class StartCommand : ICommand
                 Port = port,
                 PermitPortSharing = true,
 
-                // The rendered kubelet and kube-proxy DaemonSets run privileged, as the rendered kube-apiserver allows.
+                // The rendered kubelet and kube-proxy DaemonSets run privileged, as the rendered kube-apiserver allows
+                // (the default, said here because start depends on it).
                 AllowPrivileged = true,
                 Kubelet = new KubeletClientOptions
                 {
