@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Monokube.ApiServer.Hosting;
+using Monokube.ApiServer.Kubelet;
 using Monokube.ApiServer.Security;
 using Monokube.Storage.Memory;
 using Monokube.TestSupport;
@@ -11,9 +12,11 @@ namespace Monokube.ApiServer.Tests;
 
 /// <summary>
 /// monokube serving HTTPS as a user starts it: a CA and serving certificate generated into a cert dir, the admin
-/// kubeconfig written by the server, a static token file and bootstrap tokens enabled, Node and RBAC authorization.
-/// In process, or the native binary when $MONOKUBE_BIN is set. Tests make kubeconfigs for other identities with
-/// the helpers (client certificates signed by the generated CA, bearer tokens, none).
+/// kubeconfig written by the server, a static token file and bootstrap tokens enabled, Node and RBAC authorization,
+/// request-header authentication of a front proxy (a front-proxy CA made here, allowed name "front-proxy-client",
+/// X-Remote-User / X-Remote-Group / X-Remote-Extra-), and a kubelet client certificate (from a CA made here) for
+/// pods/log. In process, or the native binary when $MONOKUBE_BIN is set. Tests make kubeconfigs for other identities
+/// with the helpers (client certificates signed by the generated CA, bearer tokens, none).
 /// </summary>
 public sealed class SecureApiServerFixture : IAsyncLifetime
 {
@@ -30,17 +33,40 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
 
     public string CertDir => _dir.File("certs");
 
+    /// <summary>The common name the server accepts from a front proxy.</summary>
+    public const string FrontProxyName = "front-proxy-client";
+
+    /// <summary>The common name of the client certificate the server presents to kubelets.</summary>
+    public const string KubeletClientName = "kube-apiserver-kubelet-client";
+
     public string CaPem => File.ReadAllText(Path.Combine(CertDir, "ca.crt"));
+
+    /// <summary>The CA of --requestheader-client-ca-file, with its key, to issue front-proxy certificates from.</summary>
+    public X509Certificate2 FrontProxyCa { get; } = CreateCa("front-proxy-ca");
 
     public async ValueTask InitializeAsync()
     {
         var tokens = _dir.File("tokens.csv");
         await File.WriteAllTextAsync(tokens, $"{StaticToken},token-user,uid-42,\"group-a,group-b\"\n");
+        var frontProxyCa = _dir.File("front-proxy-ca.crt");
+        await File.WriteAllTextAsync(frontProxyCa, FrontProxyCa.ExportCertificatePem());
+        var (kubeletCert, kubeletKey) = (_dir.File("kubelet-client.crt"), _dir.File("kubelet-client.key"));
+        using (var kubeletCa = CreateCa("kubelet-client-ca"))
+        {
+            var (cert, key) = IssueClientCertificate(kubeletCa, KubeletClientName, "system:masters");
+            await File.WriteAllTextAsync(kubeletCert, cert);
+            await File.WriteAllTextAsync(kubeletKey, key);
+        }
+
         if (Environment.GetEnvironmentVariable("MONOKUBE_BIN") is { Length: > 0 })
         {
             _process = await MonokubeProcess.ServeAsync(
                 "--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", CertDir, "--token-auth-file", tokens,
-                "--enable-bootstrap-token-auth", "--write-kubeconfig", AdminKubeconfig, "--controllers=none");
+                "--enable-bootstrap-token-auth", "--write-kubeconfig", AdminKubeconfig, "--controllers=none",
+                "--requestheader-client-ca-file", frontProxyCa, "--requestheader-allowed-names", FrontProxyName,
+                "--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group",
+                "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+                "--kubelet-client-certificate", kubeletCert, "--kubelet-client-key", kubeletKey);
             Url = _process.Url;
         }
         else
@@ -49,7 +75,21 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
             {
                 BindAddress = IPAddress.Loopback,
                 Port = 0,
-                Security = new SecurityOptions { CertDir = CertDir, TokenAuthFile = tokens, EnableBootstrapTokenAuth = true },
+                Kubelet = new KubeletClientOptions { CertificateFile = kubeletCert, KeyFile = kubeletKey },
+                Security = new SecurityOptions
+                {
+                    CertDir = CertDir,
+                    TokenAuthFile = tokens,
+                    EnableBootstrapTokenAuth = true,
+                    RequestHeader = new RequestHeaderOptions
+                    {
+                        ClientCaFile = frontProxyCa,
+                        AllowedNames = [FrontProxyName],
+                        UsernameHeaders = ["X-Remote-User"],
+                        GroupHeaders = ["X-Remote-Group"],
+                        ExtraHeaderPrefixes = ["X-Remote-Extra-"],
+                    },
+                },
             };
             _server = await Hosting.ApiServer.StartAsync(options, new MemoryObjectStore());
             await _server.WriteAdminKubeconfigAsync(AdminKubeconfig, CancellationToken.None);
@@ -70,6 +110,7 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
             await _process.DisposeAsync();
         }
 
+        FrontProxyCa.Dispose();
         _dir.Dispose();
     }
 
@@ -96,10 +137,13 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
     }
 
     /// <summary>A self-signed CA that the server does not trust.</summary>
-    public static X509Certificate2 CreateForeignCa()
+    public static X509Certificate2 CreateForeignCa() => CreateCa("foreign-ca");
+
+    /// <summary>A self-signed CA with its key.</summary>
+    public static X509Certificate2 CreateCa(string name)
     {
         using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=foreign-ca", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.DigitalSignature, true));
         return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(2));

@@ -302,6 +302,16 @@ public sealed class ServeTests
     [InlineData("serve --insecure-http --storage=etcd", "--storage=etcd needs --etcd-servers")]
     [InlineData("serve --insecure-http --etcd-servers=ftp://x:1", "invalid --etcd-servers")]
     [InlineData("serve --insecure-http --secure-port=http", "invalid argument \"http\" for \"--secure-port\" flag")]
+    [InlineData("serve --insecure-http --enable-admission-plugins=NodeRestriction,PodSecurity", "admission plugin PodSecurity is not supported by monokube")]
+    [InlineData("serve --insecure-http --enable-admission-plugins=Bogus", "enable-admission-plugins plugin \"Bogus\" is unknown")]
+    [InlineData("serve --insecure-http --disable-admission-plugins=Bogus", "disable-admission-plugins plugin \"Bogus\" is unknown")]
+    [InlineData("serve --insecure-http --enable-admission-plugins=NodeRestriction --disable-admission-plugins=NodeRestriction", "[NodeRestriction] in enable-admission-plugins and disable-admission-plugins overlapped")]
+    [InlineData("serve --insecure-http --storage-media-type=application/vnd.kubernetes.protobuf", "monokube stores objects as JSON only")]
+    [InlineData("serve --insecure-http --storage-media-type=application/yaml", "monokube stores objects as JSON only")]
+    [InlineData("serve --insecure-http --kubelet-client-certificate=a.crt", "--kubelet-client-certificate and --kubelet-client-key go together")]
+    [InlineData("serve --insecure-http --kubelet-preferred-address-types=InternalIP,Bogus", "unknown address type \"Bogus\"")]
+    [InlineData("serve --insecure-http --proxy-client-key-file=a.key", "--proxy-client-cert-file and --proxy-client-key-file go together")]
+    [InlineData("serve --insecure-http --requestheader-client-ca-file=ca.crt", "cannot be combined with --requestheader-client-ca-file")]
     [InlineData("frobnicate", "unknown command \"frobnicate\"")]
     public async Task Usage_errors_exit_2_with_a_clear_message(string commandLine, string message)
     {

@@ -16,9 +16,9 @@ public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, Ti
 
     public ApiServerOptions Options { get; } = options;
 
-    public StrategyContext Strategy { get; } = new(time);
+    public StrategyContext Strategy { get; } = new(time) { DefaultServiceAccount = options.AdmissionPlugins.Contains(Monokube.ApiServer.Admission.AdmissionPlugins.ServiceAccount) };
 
-    /// <summary>The admission plugins (RBAC escalation, NodeRestriction) every write passes.</summary>
+    /// <summary>The admission plugins (RBAC escalation, NodeRestriction when on) every write passes.</summary>
     public Admission.AdmissionChain Admission { get; } = admission;
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger("Monokube.Api");

@@ -41,7 +41,7 @@ public sealed partial class ResourceHandler
         FieldValidation.Apply(context, resource, obj, duplicates);
         var meta = new ObjectMeta(obj);
         CheckNamespaceOfBody(meta, resource, ns);
-        if (resource.Namespaced)
+        if (resource.Namespaced && api.Options.AdmissionPlugins.Contains(AdmissionPlugins.NamespaceLifecycle))
         {
             await CheckNamespaceAcceptsAsync(resource, ns!, context.RequestAborted);
         }
@@ -81,7 +81,7 @@ public sealed partial class ResourceHandler
                 ManagedFields.TrackUpdate(null, obj, FieldManager(context), null, resource.ApiVersion, now, resource.Schema);
             }
 
-            Validate(resource, obj, null);
+            Validate(resource, obj, null, checkPodSpecs: true);
             await api.Admission.ValidateAsync(new AdmissionRequest(RequestUser.Get(context), resource, "", AdmissionOperation.Create, ns, meta.Name!, obj, null), context.RequestAborted);
             if (IsService(resource) && (await ReadAsync(resource, ns, meta.Name!, context.RequestAborted)) is not null && !generated)
             {
@@ -231,7 +231,7 @@ public sealed partial class ResourceHandler
                 meta.Metadata.Remove("generation");
             }
 
-            Validate(resource, obj, old);
+            Validate(resource, obj, old, checkPodSpecs: kind == UpdateKind.Main);
             await api.Admission.ValidateAsync(new AdmissionRequest(RequestUser.Get(context), resource, subresource ?? "", AdmissionOperation.Update, ns, name, obj, old), context.RequestAborted);
 
             // An object being deleted whose last finalizer is gone is deleted now (kube: ShouldDeleteDuringUpdate).
@@ -319,7 +319,9 @@ public sealed partial class ResourceHandler
 
     private static bool HasSpecFinalizers(JsonObject ns) => ns["spec"]?["finalizers"] is JsonArray { Count: > 0 };
 
-    private void Validate(ResourceDefinition resource, JsonObject obj, JsonObject? old)
+    // Status and other subresource writes keep the stored spec, so the cluster's policy on pod specs is not checked
+    // again for them (kube validates only the status there).
+    private void Validate(ResourceDefinition resource, JsonObject obj, JsonObject? old, bool checkPodSpecs)
     {
         var causes = new List<StatusCause>();
         var meta = new ObjectMeta(obj);
@@ -333,6 +335,11 @@ public sealed partial class ResourceHandler
         if (old is not null)
         {
             resource.Strategy.ValidateUpdate(obj, old, causes);
+        }
+
+        if (checkPodSpecs && !api.Options.AllowPrivileged)
+        {
+            PrivilegedContainers.Check(resource, obj, causes);
         }
 
         if (causes.Count > 0)
@@ -359,7 +366,7 @@ public sealed partial class ResourceHandler
         }
     }
 
-    /// <summary>Objects can be created only in a namespace that exists and is not being deleted.</summary>
+    /// <summary>Objects can be created only in a namespace that exists and is not being deleted (kube's NamespaceLifecycle admission).</summary>
     private async Task CheckNamespaceAcceptsAsync(ResourceDefinition resource, string ns, CancellationToken cancellationToken)
     {
         var stored = await api.Store.GetAsync("/namespaces/" + ns, cancellationToken);

@@ -16,7 +16,7 @@ namespace Monokube.ApiServer.Handlers;
 /// The REST verbs over every resource of the registry: one non-generic handler, driven by the resource's
 /// definition and strategy. Partial files hold the verb groups (read, watch, write, delete).
 /// </summary>
-public sealed partial class ResourceHandler(ApiContext api, ReviewHandler reviews)
+public sealed partial class ResourceHandler(ApiContext api, ReviewHandler reviews, Kubelet.KubeletClient kubelet)
 {
     private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -101,6 +101,11 @@ public sealed partial class ResourceHandler(ApiContext api, ReviewHandler review
         if (resource.Plural == "pods" && sub == "binding")
         {
             return BindAsync(context, ns!, info.Name);
+        }
+
+        if (resource.Plural == "pods" && sub == "log")
+        {
+            return LogAsync(context, ns!, info.Name);
         }
 
         if (resource.Plural == "pods" && sub == "eviction")

@@ -68,7 +68,10 @@ public sealed class ApiServer : IAsyncDisposable
         configureLogging?.Invoke(builder.Logging);
         var loggers = LoggerFactory.Create(logging => configureLogging?.Invoke(logging));
         var registry = ResourceRegistry.CreateBuiltin();
-        var security = SecurityContext.Create(options.Security, options.InsecureHttp, options.BindAddress, options.ServiceClusterIpRange, store, registry, TimeProvider.System, loggers);
+        var security = SecurityContext.Create(options, store, registry, TimeProvider.System, loggers);
+
+        // Made now, so a kubelet client certificate that cannot be loaded stops the start; disposed with the services.
+        var kubelet = new Kubelet.KubeletClient(options.Kubelet);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -88,8 +91,8 @@ public sealed class ApiServer : IAsyncDisposable
                     return;
                 }
 
-                // HTTPS only on the secure port; a client certificate is optional, but one that does not chain to the
-                // client CA fails the handshake, as in kube-apiserver (VerifyClientCertIfGiven).
+                // HTTPS only on the secure port; a client certificate is optional, but one that chains to neither the
+                // client CA nor the request-header CA fails the handshake, as in kube-apiserver (VerifyClientCertIfGiven).
                 listen.Protocols = HttpProtocols.Http1AndHttp2;
                 listen.Use(PlainHttpRejection.Middleware);
                 listen.UseHttps(new HttpsConnectionAdapterOptions
@@ -97,7 +100,7 @@ public sealed class ApiServer : IAsyncDisposable
                     ServerCertificate = pki.ServingCertificate,
                     SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                     ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                    ClientCertificateValidation = (certificate, _, _) => pki.ValidateClient(certificate),
+                    ClientCertificateValidation = (certificate, _, _) => pki.ClientTrust.Accepts(certificate),
                     CheckCertificateRevocation = false,
                 });
             });
@@ -120,6 +123,7 @@ public sealed class ApiServer : IAsyncDisposable
         builder.Services.AddSingleton<ApiContext>();
         builder.Services.AddSingleton<DiscoveryHandler>();
         builder.Services.AddSingleton<ReviewHandler>();
+        builder.Services.AddSingleton(_ => kubelet);
         builder.Services.AddSingleton<ResourceHandler>();
         builder.Services.AddSingleton<ApiDispatcher>();
         builder.Services.AddSingleton<OpenApi.OpenApiHandler>();

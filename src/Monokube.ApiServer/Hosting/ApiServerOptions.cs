@@ -32,6 +32,19 @@ public sealed class ApiServerOptions
     /// </summary>
     public bool PermitPortSharing { get; init; }
 
+    /// <summary>
+    /// kube-apiserver's --allow-privileged: whether pods and pod templates may have privileged containers. On by
+    /// default, unlike kube-apiserver: monokube has always accepted them and test harnesses (applying the rendered
+    /// kubelet and kube-proxy DaemonSets, for one) rely on it; off, they are refused as kube-apiserver refuses them.
+    /// </summary>
+    public bool AllowPrivileged { get; init; } = true;
+
+    /// <summary>The admission plugins monokube implements that are on (see <see cref="Admission.AdmissionPlugins"/>).</summary>
+    public IReadOnlySet<string> AdmissionPlugins { get; init; } = Admission.AdmissionPlugins.Implemented.ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>How pods/log reaches kubelets.</summary>
+    public Kubelet.KubeletClientOptions Kubelet { get; init; } = new();
+
     /// <summary>How long in-flight requests may take to finish when the server stops.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -50,6 +63,12 @@ public sealed class ApiServerOptions
         if (Watch.MaxPerClient < 1)
         {
             throw new ArgumentException("the bound on concurrent watches per client must be at least 1");
+        }
+
+        Kubelet.Validate();
+        if (AdmissionPlugins.FirstOrDefault(p => !Admission.AdmissionPlugins.Implemented.Contains(p, StringComparer.Ordinal)) is { } plugin)
+        {
+            throw new ArgumentException($"admission plugin {plugin} is not supported by monokube");
         }
 
         if (InsecureHttp && !IPAddress.IsLoopback(BindAddress))

@@ -5,5 +5,8 @@ namespace Monokube.ApiServer.Registry;
 /// <summary>What a strategy may use besides the object: the clock (faked in tests) and the requesting user.</summary>
 public sealed record StrategyContext(TimeProvider Time, UserInfo? User = null)
 {
+    /// <summary>Whether pods without a service account get "default" (kube's ServiceAccount admission plugin).</summary>
+    public bool DefaultServiceAccount { get; init; } = true;
+
     public DateTimeOffset Now => Time.GetUtcNow();
 }

@@ -1,11 +1,9 @@
-using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Monokube.ApiServer.Caching;
 using Monokube.ApiServer.Security.Authentication;
 using Monokube.ApiServer.Security.Authorization;
 using Monokube.ApiServer.Security.Pki;
-using Monokube.ApiServer.Services;
 using Monokube.Storage;
 
 namespace Monokube.ApiServer.Security;
@@ -45,9 +43,11 @@ public sealed class SecurityContext : IAsyncDisposable
     /// <summary>The admission plugins of the secure port (none when serving plain HTTP).</summary>
     public Admission.AdmissionChain Admission { get; private init; } = Monokube.ApiServer.Admission.AdmissionChain.None;
 
-    public static SecurityContext Create(SecurityOptions options, bool insecure, IPAddress bindAddress, ServiceIpRange serviceRange, IObjectStore store, Registry.ResourceRegistry registry, TimeProvider time, ILoggerFactory loggers)
+    public static SecurityContext Create(Hosting.ApiServerOptions serverOptions, IObjectStore store, Registry.ResourceRegistry registry, TimeProvider time, ILoggerFactory loggers)
     {
-        var pki = insecure ? null : ServingPki.Load(options, bindAddress, serviceRange, time.GetUtcNow());
+        var options = serverOptions.Security;
+        var insecure = serverOptions.InsecureHttp;
+        var pki = insecure ? null : ServingPki.Load(options, serverOptions.BindAddress, serverOptions.ServiceClusterIpRange, time.GetUtcNow());
         Lazy<RSA> signing;
         Func<IReadOnlyList<RSA>> verification;
         if (pki is not null)
@@ -98,14 +98,19 @@ public sealed class SecurityContext : IAsyncDisposable
 
         var tokenFile = options.TokenAuthFile is { } path ? new TokenFileAuthenticator(path) : null;
         var loopbackToken = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        var authenticator = new RequestAuthenticator(store, time, tokenFile, options.EnableBootstrapTokenAuth, tokens, options.AnonymousAuth, loopbackToken);
+        var requestHeader = pki is not null && options.RequestHeader.ClientCaFile is not null ? new RequestHeaderAuthenticator(options.RequestHeader, pki.ClientTrust) : null;
+        var authenticator = new RequestAuthenticator(
+            store, time, tokenFile, options.EnableBootstrapTokenAuth, tokens, options.AnonymousAuth, loopbackToken, requestHeader,
+            requestHeader is null ? null : pki!.ClientTrust.SignedByClientCa);
         var authorizer = new AuthorizerChain(chain);
 
         // Plain HTTP authenticates nobody (every request is system:masters), so it has nothing to restrict.
         var admission = insecure ? Monokube.ApiServer.Admission.AdmissionChain.None : new Monokube.ApiServer.Admission.AdmissionChain(
         [
             .. options.AuthorizationModes.Contains("RBAC") ? [new RbacEscalationCheck(authorizer, rbac)] : Array.Empty<Monokube.ApiServer.Admission.IAdmissionPlugin>(),
-            new Monokube.ApiServer.Admission.NodeRestriction(store, registry, authorizer),
+            .. serverOptions.AdmissionPlugins.Contains(Monokube.ApiServer.Admission.AdmissionPlugins.NodeRestriction)
+                ? [new Monokube.ApiServer.Admission.NodeRestriction(store, registry, authorizer)]
+                : Array.Empty<Monokube.ApiServer.Admission.IAdmissionPlugin>(),
         ]);
         return new SecurityContext(pki, authenticator, authorizer, rbac, tokens, informers) { Admission = admission, LoopbackToken = loopbackToken };
     }

@@ -14,6 +14,9 @@ public sealed class SecurityOptions
     /// <summary>--client-ca-file: CAs whose client certificates authenticate (CN = user, O = groups).</summary>
     public string? ClientCaFile { get; init; }
 
+    /// <summary>--requestheader-*: request-header authentication of a front proxy.</summary>
+    public RequestHeaderOptions RequestHeader { get; init; } = new();
+
     /// <summary>--advertise-address: an extra address for the serving certificate's SANs.</summary>
     public string? AdvertiseAddress { get; init; }
 

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using Monokube.ApiServer.Admission;
 using Monokube.ApiServer.Hosting;
+using Monokube.ApiServer.Kubelet;
 using Monokube.CommandLine;
 using Monokube.Controllers;
 using Monokube.Storage;
@@ -56,6 +58,20 @@ internal sealed class ServeCommand : ICommand
         var requestTimeout = flags.Duration("request-timeout", TimeSpan.FromMinutes(1), "How long a non-watch request may take before it gets a 504 Timeout");
         var portSharing = flags.Bool("permit-port-sharing", false, "Set SO_REUSEPORT on the listening socket, so other servers (a kube-apiserver) can share the port");
         var maxWatches = flags.Int("max-watches-per-client", 1000, "Watches one client (user; address with --insecure-http) may hold open; more get 429");
+        var allowPrivileged = flags.Bool("allow-privileged", true, "Let pods and pod templates have privileged containers (securityContext.privileged); with =false they are refused with 422, as kube-apiserver does (whose default is false)");
+        var enablePlugins = flags.StringList("enable-admission-plugins", "Admission plugins to enable besides the defaults. monokube enforces " + string.Join(", ", AdmissionPlugins.Implemented) + " (all on by default); other kube-apiserver plugin names are refused");
+        var disablePlugins = flags.StringList("disable-admission-plugins", "Admission plugins to turn off (of " + string.Join(", ", AdmissionPlugins.Implemented) + "; kube-apiserver's other plugins are off in monokube anyway)");
+        var kubeletCert = flags.String("kubelet-client-certificate", "", "PEM client certificate presented to kubelets (pods/log); without it kubelets are dialled without one");
+        var kubeletKey = flags.String("kubelet-client-key", "", "PEM private key of --kubelet-client-certificate");
+        var kubeletAddressTypes = flags.StringList("kubelet-preferred-address-types", "Which node address to dial a kubelet on, first match wins (default InternalIP,Hostname,InternalDNS,ExternalDNS,ExternalIP)");
+        var proxyClientCert = flags.String("proxy-client-cert-file", "", "PEM client certificate for aggregated API servers; monokube serves no aggregated APIs, so it is only loaded and checked");
+        var proxyClientKey = flags.String("proxy-client-key-file", "", "PEM private key of --proxy-client-cert-file (only loaded and checked)");
+        var requestHeaderCa = flags.String("requestheader-client-ca-file", "", "PEM CAs of front proxies: a client certificate they signed may name the user in the --requestheader-*-headers");
+        var requestHeaderNames = flags.StringList("requestheader-allowed-names", "Common names a front proxy's certificate may have; empty allows any the request-header CA signed");
+        var requestHeaderUsers = flags.StringList("requestheader-username-headers", "Request headers holding the user name, the first non-empty one wins (X-Remote-User is common)");
+        var requestHeaderGroups = flags.StringList("requestheader-group-headers", "Request headers holding the user's groups (X-Remote-Group is common)");
+        var requestHeaderExtra = flags.StringList("requestheader-extra-headers-prefix", "Request header prefixes of the user's extra: <prefix><key>: <value> (X-Remote-Extra- is common)");
+        var storageMediaType = flags.String("storage-media-type", "application/json", "The media type objects are stored in; monokube stores JSON only (kube-apiserver also reads it)");
         var kubeconfig = flags.String("write-kubeconfig", "", "Write a kubeconfig for this server to this path once it serves");
         var verbosity = flags.Int("v", 0, "Log verbosity: 0 info, 4 debug, 6 trace");
 
@@ -143,6 +159,46 @@ internal sealed class ServeCommand : ICommand
             throw new CommandLineException("--memory-history-revisions must be at least 1");
         }
 
+        if (storageMediaType.Value != "application/json")
+        {
+            throw new CommandLineException($"--storage-media-type \"{storageMediaType.Value}\" is not supported: monokube stores objects as JSON only (application/json), which kube-apiserver reads too");
+        }
+
+        IReadOnlySet<string> admissionPlugins;
+        try
+        {
+            admissionPlugins = AdmissionPlugins.Resolve(enablePlugins.Value, disablePlugins.Value);
+        }
+        catch (FormatException e)
+        {
+            throw new CommandLineException(e.Message);
+        }
+
+        var kubeletOptions = new KubeletClientOptions
+        {
+            CertificateFile = NullIfEmpty(kubeletCert.Value),
+            KeyFile = NullIfEmpty(kubeletKey.Value),
+            PreferredAddressTypes = kubeletAddressTypes.Value.Count > 0 ? kubeletAddressTypes.Value : KubeletClientOptions.DefaultPreferredAddressTypes,
+        };
+        try
+        {
+            kubeletOptions.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CommandLineException(e.Message);
+        }
+
+        if (proxyClientCert.Value.Length > 0 != proxyClientKey.Value.Length > 0)
+        {
+            throw new CommandLineException("--proxy-client-cert-file and --proxy-client-key-file go together");
+        }
+
+        if (insecureHttp.Value && requestHeaderCa.Value.Length > 0)
+        {
+            throw new CommandLineException("--insecure-http serves without TLS or authentication; it cannot be combined with --requestheader-client-ca-file");
+        }
+
         ApiServer.Services.ServiceIpRange ipRange;
         try
         {
@@ -169,12 +225,23 @@ internal sealed class ServeCommand : ICommand
             Watch = new WatchOptions { MaxPerClient = maxWatches.Value },
             ServiceClusterIpRange = ipRange,
             ServiceNodePortRange = (firstPort, lastPort),
+            AllowPrivileged = allowPrivileged.Value,
+            AdmissionPlugins = admissionPlugins,
+            Kubelet = kubeletOptions,
             Security = new ApiServer.Security.SecurityOptions
             {
                 TlsCertFile = NullIfEmpty(tlsCert.Value),
                 TlsPrivateKeyFile = NullIfEmpty(tlsKey.Value),
                 CertDir = certDir.Value,
                 ClientCaFile = NullIfEmpty(clientCa.Value),
+                RequestHeader = new ApiServer.Security.RequestHeaderOptions
+                {
+                    ClientCaFile = NullIfEmpty(requestHeaderCa.Value),
+                    AllowedNames = requestHeaderNames.Value,
+                    UsernameHeaders = requestHeaderUsers.Value,
+                    GroupHeaders = requestHeaderGroups.Value,
+                    ExtraHeaderPrefixes = requestHeaderExtra.Value,
+                },
                 AdvertiseAddress = NullIfEmpty(advertise.Value),
                 TokenAuthFile = NullIfEmpty(tokenFile.Value),
                 EnableBootstrapTokenAuth = bootstrapTokens.Value,
@@ -186,6 +253,19 @@ internal sealed class ServeCommand : ICommand
                 AuthorizationModes = modes,
             },
         };
+        if (proxyClientCert.Value.Length > 0)
+        {
+            try
+            {
+                CheckProxyClientCertificate(proxyClientCert.Value, proxyClientKey.Value);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                await context.Error.WriteLineAsync($"Error: --proxy-client-cert-file: {e.Message}");
+                return 1;
+            }
+        }
+
         using var loggerFactory = Logging.CreateFactory(verbosity.Value);
         await using var store = CreateStore(useEtcd, etcdServers.Value, etcdPrefix.Value, etcdCa.Value, etcdCert.Value, etcdKey.Value, history.Value, loggerFactory);
 
@@ -225,6 +305,23 @@ internal sealed class ServeCommand : ICommand
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    // monokube has no aggregated APIs to present the front-proxy client certificate to: it is only checked to be a
+    // usable client certificate with its key, so a broken one fails here as it would fail kube-apiserver.
+    private static void CheckProxyClientCertificate(string certFile, string keyFile)
+    {
+        using var certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile);
+        if (certificate.NotAfter < DateTime.Now)
+        {
+            throw new System.Security.Cryptography.CryptographicException($"{certFile} expired on {certificate.NotAfter:u}");
+        }
+
+        if (certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault() is { } usages
+            && !usages.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Any(o => o.Value == "1.3.6.1.5.5.7.3.2"))
+        {
+            throw new System.Security.Cryptography.CryptographicException($"{certFile} is not a client certificate (no clientAuth usage)");
+        }
+    }
 
     private static ControllerOptions ControllerOptionsFor(ApiServer.Hosting.ApiServer server, IReadOnlyList<string> enabled, string signingCert, string signingKey, TimeSpan signingDuration)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Monokube.ApiServer.Hosting;
+using Monokube.ApiServer.Kubelet;
 using Monokube.ApiServer.Security;
 using Monokube.ApiServer.Security.Pki;
 using Monokube.ApiServer.Services;
@@ -80,6 +81,19 @@ internal sealed class StartCommand : ICommand
                 BindAddress = address ?? IPAddress.Parse(assets.ApiserverFlags.GetValueOrDefault("bind-address", "0.0.0.0")),
                 Port = port,
                 PermitPortSharing = true,
+
+                // The rendered kubelet and kube-proxy DaemonSets run privileged, as the rendered kube-apiserver allows
+                // (the default, said here because start depends on it).
+                AllowPrivileged = true,
+                Kubelet = new KubeletClientOptions
+                {
+                    // pods/log during the bootstrap, as the managed kube-apiserver will dial kubelets.
+                    CertificateFile = File.Exists(assets.Path("tls", "apiserver-kubelet-client.key")) ? assets.Path("tls", "apiserver-kubelet-client.crt") : null,
+                    KeyFile = File.Exists(assets.Path("tls", "apiserver-kubelet-client.key")) ? assets.Path("tls", "apiserver-kubelet-client.key") : null,
+                    PreferredAddressTypes = assets.ApiserverFlags.TryGetValue("kubelet-preferred-address-types", out var types)
+                        ? types.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        : KubeletClientOptions.DefaultPreferredAddressTypes,
+                },
                 ServiceClusterIpRange = ServiceIpRange.Parse(assets.ApiserverFlags.GetValueOrDefault("service-cluster-ip-range", "10.96.0.0/12")),
                 Security = new SecurityOptions
                 {

@@ -35,12 +35,20 @@ public sealed class PodStrategy : ResourceStrategy
         var spec = obj.GetOrAddObject("spec");
         PodDefaults.ApplyToPod(spec);
 
-        // As kube's ServiceAccount admission: every pod runs as a service account ("default" unless named), except
-        // mirror pods, which a kubelet makes from static manifests and which may reference no API objects.
+        // The deprecated serviceAccount names the account when serviceAccountName does not. As kube's ServiceAccount
+        // admission: every pod runs as a service account ("default" unless named), except mirror pods, which a
+        // kubelet makes from static manifests and which may reference no API objects.
         var mirror = obj.Find("metadata.annotations") is JsonObject annotations && annotations.ContainsKey("kubernetes.io/config.mirror");
-        if (spec.GetString("serviceAccountName") is not { Length: > 0 } && !mirror)
+        if (spec.GetString("serviceAccountName") is not { Length: > 0 })
         {
-            spec["serviceAccountName"] = spec.GetString("serviceAccount") is { Length: > 0 } legacy ? legacy : "default";
+            if (spec.GetString("serviceAccount") is { Length: > 0 } legacy)
+            {
+                spec["serviceAccountName"] = legacy;
+            }
+            else if (context.DefaultServiceAccount && !mirror)
+            {
+                spec["serviceAccountName"] = "default";
+            }
         }
 
         spec.SetOrRemove("serviceAccount", spec["serviceAccountName"]?.DeepClone());

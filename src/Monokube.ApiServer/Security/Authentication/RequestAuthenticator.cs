@@ -10,9 +10,10 @@ using Monokube.Storage;
 namespace Monokube.ApiServer.Security.Authentication;
 
 /// <summary>
-/// Authenticates a request as kube-apiserver does, in its order: a verified client certificate (CN = user,
-/// O = groups), then a bearer token (static token file, bootstrap token, service-account JWT), then anonymous.
-/// A bearer token that no authenticator accepts is a 401, never anonymous.
+/// Authenticates a request as kube-apiserver does, in its order: a front proxy's certificate with the user in
+/// request headers, a verified client certificate (CN = user, O = groups), then a bearer token (static token file,
+/// bootstrap token, service-account JWT), then anonymous. A certificate or bearer token that no authenticator
+/// accepts is a 401, never anonymous.
 /// </summary>
 public sealed class RequestAuthenticator(
     IObjectStore store,
@@ -21,16 +22,35 @@ public sealed class RequestAuthenticator(
     bool bootstrapTokens,
     ServiceAccountTokens? serviceAccounts,
     bool anonymous,
-    string? loopbackToken = null)
+    string? loopbackToken = null,
+    RequestHeaderAuthenticator? requestHeader = null,
+    Func<X509Certificate2, bool>? clientCaSigned = null)
 {
     /// <summary>The user of the server's own loopback clients (its controllers), as kube-apiserver's loopback client.</summary>
     public static UserInfo Loopback { get; } = new("system:apiserver", null, [UserInfo.Masters, UserInfo.AllAuthenticated], new Dictionary<string, IReadOnlyList<string>>());
 
     public async ValueTask<AuthenticationResult> AuthenticateAsync(HttpContext context)
     {
+        string? failure = null;
         if (context.Connection.ClientCertificate is { } certificate)
         {
-            return AuthenticationResult.Success(FromCertificate(certificate).WithAuthenticatedGroup());
+            if (requestHeader?.Authenticate(certificate, context.Request.Headers) is { } proxied)
+            {
+                if (proxied.User is { } user)
+                {
+                    return AuthenticationResult.Success(user.WithAuthenticatedGroup());
+                }
+
+                failure = proxied.Failure;
+            }
+
+            // The handshake accepted a certificate of either CA; only the client CA's name their user.
+            if (clientCaSigned?.Invoke(certificate) ?? true)
+            {
+                return AuthenticationResult.Success(FromCertificate(certificate).WithAuthenticatedGroup());
+            }
+
+            failure ??= "the client certificate does not name a user: it is a front proxy's, and no username header was sent";
         }
 
         var header = context.Request.Headers.Authorization.ToString();
@@ -39,6 +59,11 @@ public sealed class RequestAuthenticator(
             var token = header[7..].Trim();
             var result = await AuthenticateTokenAsync(token, serviceAccounts?.EffectiveAudiences() ?? [], context.RequestAborted);
             return result.Handled ? result : AuthenticationResult.Fail("invalid bearer token");
+        }
+
+        if (failure is not null)
+        {
+            return AuthenticationResult.Fail(failure);
         }
 
         return anonymous ? AuthenticationResult.Success(UserInfo.AnonymousUser) : AuthenticationResult.Fail("no credentials");

@@ -15,10 +15,10 @@ public sealed class ServingPki : IDisposable
     private static readonly TimeSpan CaLifetime = TimeSpan.FromDays(3650);
     private static readonly TimeSpan LeafLifetime = TimeSpan.FromDays(365);
 
-    private ServingPki(X509Certificate2 serving, X509Certificate2Collection clientCas, CertificateAuthority? generated, RSA serviceAccountKey, IReadOnlyList<RSA> verificationKeys)
+    private ServingPki(X509Certificate2 serving, ClientCertificateTrust clientTrust, CertificateAuthority? generated, RSA serviceAccountKey, IReadOnlyList<RSA> verificationKeys)
     {
         ServingCertificate = serving;
-        ClientCas = clientCas;
+        ClientTrust = clientTrust;
         GeneratedCa = generated;
         ServiceAccountSigningKey = serviceAccountKey;
         ServiceAccountVerificationKeys = verificationKeys;
@@ -26,7 +26,8 @@ public sealed class ServingPki : IDisposable
 
     public X509Certificate2 ServingCertificate { get; }
 
-    public X509Certificate2Collection ClientCas { get; }
+    /// <summary>The CAs of --client-ca-file and --requestheader-client-ca-file.</summary>
+    public ClientCertificateTrust ClientTrust { get; }
 
     /// <summary>The CA monokube generated (when no --tls-cert-file was given); it also signs admin client certificates.</summary>
     public CertificateAuthority? GeneratedCa { get; }
@@ -58,25 +59,10 @@ public sealed class ServingPki : IDisposable
             ? PemFiles.LoadCertificates(options.ClientCaFile)
             : generated is not null ? [X509CertificateLoader.LoadCertificate(generated.Certificate.RawData)] : [];
 
+        var requestHeaderCas = options.RequestHeader.ClientCaFile is { } requestHeaderCa ? PemFiles.LoadCertificates(requestHeaderCa) : [];
         var signingKey = LoadOrCreateServiceAccountKey(options);
         var verification = options.ServiceAccountKeyFiles.Count > 0 ? options.ServiceAccountKeyFiles.SelectMany(LoadPublicKeys).ToList() : [signingKey];
-        return new ServingPki(serving, clientCas, generated, signingKey, verification);
-    }
-
-    /// <summary>Verifies a client certificate against the client CAs (and that it may authenticate a client).</summary>
-    public bool ValidateClient(X509Certificate2 certificate)
-    {
-        if (ClientCas.Count == 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(ClientCas);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
-        return chain.Build(certificate);
+        return new ServingPki(serving, new ClientCertificateTrust(clientCas, requestHeaderCas), generated, signingKey, verification);
     }
 
     public void Dispose()
