@@ -32,7 +32,9 @@ public sealed class KubeClient : IDisposable
             BaseAddress = options.Server,
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd(options.UserAgent);
+
+        // Unvalidated: kube's components append "/<controller>" to their agent, which is not a strict product token.
+        _http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.UserAgent);
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (options.TokenSource is null && options.BearerToken is { } token)
         {

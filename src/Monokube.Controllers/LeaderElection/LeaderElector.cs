@@ -29,8 +29,25 @@ public sealed partial class LeaderElector(KubeClient client, LeaderElectionOptio
 {
     private string? _observedRecord;
     private DateTimeOffset _observedTime;
+    private long _renewedAtMs;
 
     public bool IsLeader { get; private set; }
+
+    /// <summary>
+    /// The leader-election health check of kube's components: failing only when this process leads but has not
+    /// renewed the Lease for longer than the lease duration plus <paramref name="tolerance"/> (it should have stepped
+    /// down); a standby is healthy. Returns null when healthy, otherwise why not.
+    /// </summary>
+    public string? Check(TimeSpan tolerance)
+    {
+        if (!IsLeader)
+        {
+            return null;
+        }
+
+        var renewed = DateTimeOffset.FromUnixTimeMilliseconds(Interlocked.Read(ref _renewedAtMs));
+        return time.GetUtcNow() - renewed > options.LeaseDuration + tolerance ? $"failed election to renew leadership on lease {options.Name}" : null;
+    }
 
     /// <summary>Raised when leadership is gained (true) or lost (false).</summary>
     public event Action<bool>? LeadershipChanged;
@@ -109,6 +126,7 @@ public sealed partial class LeaderElector(KubeClient client, LeaderElectionOptio
             {
                 await client.CreateAsync(ResourceRef.Leases, options.Namespace, NewLease(now, transitions: 0), cancellationToken);
                 Observe(null, now);
+                Interlocked.Exchange(ref _renewedAtMs, now.ToUnixTimeMilliseconds());
                 return true;
             }
 
@@ -135,6 +153,7 @@ public sealed partial class LeaderElector(KubeClient client, LeaderElectionOptio
             lease["spec"] = spec;
             var updated = await client.UpdateAsync(ResourceRef.Leases, lease, cancellationToken);
             Observe(updated["spec"]?.ToJsonString(), now);
+            Interlocked.Exchange(ref _renewedAtMs, now.ToUnixTimeMilliseconds());
             return true;
         }
         catch (KubeApiException e) when (!cancellationToken.IsCancellationRequested)
