@@ -14,8 +14,9 @@ public sealed partial class ComponentTests
         using var dir = new TempDirectory();
         var kubeconfig = dir.File("admin.kubeconfig");
         await using var server = await MonokubeProcess.ServeAsync("--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", dir.File("certs"), "--write-kubeconfig", kubeconfig, "--controllers=none");
-        await using var first = MonokubeProcess.Launch("controller-manager", "--kubeconfig", kubeconfig, "--secure-port=0");
-        await using var second = MonokubeProcess.Launch("controller-manager", "--kubeconfig", kubeconfig, "--secure-port=0");
+        var ports = (First: FreePort.Next(), Second: FreePort.Next());
+        await using var first = MonokubeProcess.Launch("controller-manager", "--kubeconfig", kubeconfig, "--bind-address=127.0.0.1", $"--secure-port={ports.First}");
+        await using var second = MonokubeProcess.Launch("controller-manager", "--kubeconfig", kubeconfig, "--bind-address=127.0.0.1", $"--secure-port={ports.Second}");
         var identities = new Dictionary<string, MonokubeProcess>
         {
             [await IdentityAsync(first)] = first,
@@ -32,6 +33,12 @@ public sealed partial class ComponentTests
             "one controller-manager to take the lease");
         var leader = identities[holder];
         var standby = identities.Single(i => i.Key != holder);
+
+        // Both are healthy: a standby without the Lease is working as it should.
+        foreach (var port in new[] { ports.First, ports.Second })
+        {
+            await Eventually.WaitAsync(async () => await GetAsync(port, "/healthz") == (System.Net.HttpStatusCode.OK, "ok"), TimeSpan.FromSeconds(10), $"/healthz on {port} to answer ok");
+        }
 
         // The leader acts: a Deployment gets its ReplicaSet.
         await KubectlOkAsync(kubeconfig, "create", "deployment", "before", "--image=nginx:1.25");
