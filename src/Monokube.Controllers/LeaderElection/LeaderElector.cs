@@ -54,13 +54,26 @@ public sealed partial class LeaderElector(KubeClient client, LeaderElectionOptio
 
     /// <summary>
     /// Campaigns until cancelled; while leading, runs <paramref name="lead"/> with a token cancelled when leadership
-    /// is lost, then campaigns again. On cancellation a held Lease is released.
+    /// is lost, then campaigns again. On cancellation a held Lease is released, also when the stop cut a request to
+    /// take or renew it short (the API may have written it all the same).
     /// </summary>
     public async Task RunAsync(Func<CancellationToken, Task> lead, CancellationToken cancellationToken)
     {
+        var mayHold = false;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (!await TryAcquireOrRenewAsync(cancellationToken))
+            bool acquired;
+            try
+            {
+                acquired = await TryAcquireOrRenewAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                mayHold = true;
+                break;
+            }
+
+            if (!acquired)
             {
                 await DelayAsync(options.RetryPeriod, cancellationToken);
                 continue;
@@ -70,7 +83,14 @@ public sealed partial class LeaderElector(KubeClient client, LeaderElectionOptio
             LogLeading(logger, options.Namespace, options.Name, options.Identity);
             using var leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var work = Task.Run(() => lead(leading.Token), CancellationToken.None);
-            await RenewUntilLostAsync(leading.Token);
+            try
+            {
+                await RenewUntilLostAsync(leading.Token);
+            }
+            catch (OperationCanceledException) when (leading.IsCancellationRequested)
+            {
+            }
+
             await leading.CancelAsync();
             try
             {
@@ -83,11 +103,16 @@ public sealed partial class LeaderElector(KubeClient client, LeaderElectionOptio
             SetLeader(false);
             if (cancellationToken.IsCancellationRequested)
             {
-                await ReleaseAsync();
-                return;
+                mayHold = true;
+                break;
             }
 
             LogLost(logger, options.Namespace, options.Name);
+        }
+
+        if (mayHold)
+        {
+            await ReleaseAsync();
         }
     }
 
