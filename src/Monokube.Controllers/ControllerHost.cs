@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Monokube.Controllers.Client;
 using Monokube.Controllers.Informers;
 using Monokube.Controllers.LeaderElection;
+using Monokube.Controllers.ServiceAccounts;
 
 namespace Monokube.Controllers;
 
@@ -46,7 +47,8 @@ public sealed partial class ControllerHost(
     private async Task RunTermAsync(CancellationToken cancellationToken)
     {
         await using var informers = new InformerFactory(client, time, loggers);
-        var context = new ControllerContext(client, informers, time, loggers, options);
+        using var credentials = options.UseServiceAccountCredentials ? new ServiceAccountClients(client, time, loggers) : null;
+        var context = new ControllerContext(client, informers, time, loggers, options, credentials);
         var controllers = createControllers(context);
         try
         {

@@ -37,6 +37,7 @@ public class ClusterFixture : IAsyncLifetime
     {
         RootCaPem = CaPem,
         SigningCertificate = server.Security.Pki!.GeneratedCa!.Certificate,
+        ServiceAccountPrivateKey = server.Security.Pki.ServiceAccountSigningKey,
     };
 
     public async ValueTask InitializeAsync()
@@ -122,6 +123,10 @@ public class ClusterFixture : IAsyncLifetime
         BearerToken = bearerToken,
         ClientCertificate = certificate,
     });
+
+    /// <summary>A client certificate for <paramref name="user"/> from the cluster CA (a component's credentials).</summary>
+    public X509Certificate2 IssueClientCertificate(string user, params string[] groups) =>
+        _server!.Security.Pki!.GeneratedCa!.IssueClient(user, groups, TimeSpan.FromDays(1), DateTimeOffset.UtcNow);
 
     public Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(params string[] args) =>
         Kubectl.RunAsync(Kubectl.Find(null), Kubeconfig, args);

@@ -14,8 +14,9 @@ public sealed partial class ComponentTests
         using var dir = new TempDirectory();
         var kubeconfig = dir.File("admin.kubeconfig");
         await using var server = await MonokubeProcess.ServeAsync("--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", dir.File("certs"), "--write-kubeconfig", kubeconfig, "--controllers=none");
-        await using var first = MonokubeProcess.Launch("controller-manager", "--kubeconfig", kubeconfig);
-        await using var second = MonokubeProcess.Launch("controller-manager", "--kubeconfig", kubeconfig);
+        var ports = (First: FreePort.Next(), Second: FreePort.Next());
+        await using var first = MonokubeProcess.Launch("controller-manager", "--kubeconfig", kubeconfig, "--bind-address=127.0.0.1", $"--secure-port={ports.First}");
+        await using var second = MonokubeProcess.Launch("controller-manager", "--kubeconfig", kubeconfig, "--bind-address=127.0.0.1", $"--secure-port={ports.Second}");
         var identities = new Dictionary<string, MonokubeProcess>
         {
             [await IdentityAsync(first)] = first,
@@ -32,6 +33,12 @@ public sealed partial class ComponentTests
             "one controller-manager to take the lease");
         var leader = identities[holder];
         var standby = identities.Single(i => i.Key != holder);
+
+        // Both are healthy: a standby without the Lease is working as it should.
+        foreach (var port in new[] { ports.First, ports.Second })
+        {
+            await Eventually.WaitAsync(async () => await GetAsync(port, "/healthz") == (System.Net.HttpStatusCode.OK, "ok"), TimeSpan.FromSeconds(10), $"/healthz on {port} to answer ok");
+        }
 
         // The leader acts: a Deployment gets its ReplicaSet.
         await KubectlOkAsync(kubeconfig, "create", "deployment", "before", "--image=nginx:1.25");
@@ -52,7 +59,7 @@ public sealed partial class ComponentTests
         using var dir = new TempDirectory();
         var kubeconfig = dir.File("admin.kubeconfig");
         await using var server = await MonokubeProcess.ServeAsync("--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", dir.File("certs"), "--write-kubeconfig", kubeconfig, "--controllers=none");
-        await using var scheduler = MonokubeProcess.Launch("scheduler", "--kubeconfig", kubeconfig);
+        await using var scheduler = MonokubeProcess.Launch("scheduler", "--kubeconfig", kubeconfig, "--secure-port=0");
         var identity = await IdentityAsync(scheduler);
 
         var node = dir.File("node.yaml");
@@ -79,6 +86,11 @@ public sealed partial class ComponentTests
     [InlineData("controller-manager --kubeconfig=k --controllers=frobnicator", "unknown controller \"frobnicator\"")]
     [InlineData("controller-manager --kubeconfig=k --cluster-signing-cert-file=ca.crt", "--cluster-signing-cert-file and --cluster-signing-key-file go together")]
     [InlineData("scheduler --controllers=x", "unknown flag: --controllers")]
+    [InlineData("scheduler --kubeconfig=k --kube-api-content-type=application/vnd.kubernetes.protobuf", "monokube's clients speak JSON (application/json)")]
+    [InlineData("controller-manager --kubeconfig=k --bind-address=localhost", "invalid --bind-address \"localhost\"")]
+    [InlineData("controller-manager --kubeconfig=k --allocate-node-cidrs --cluster-cidr=10.0.0.0/16,10.1.0.0/16", "two of different IP families")]
+    [InlineData("controller-manager --kubeconfig=k --allocate-node-cidrs", "--allocate-node-cidrs needs --cluster-cidr")]
+    [InlineData("scheduler --kubeconfig=k --tls-cert-file=x.crt", "--tls-cert-file and --tls-private-key-file go together")]
     public async Task Usage_errors_exit_2_with_a_clear_message(string commandLine, string message)
     {
         var (code, output) = await MonokubeProcess.RunAsync(commandLine.Split(' '));

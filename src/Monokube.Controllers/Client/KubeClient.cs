@@ -24,14 +24,19 @@ public sealed class KubeClient : IDisposable
     public KubeClient(KubeClientOptions options)
     {
         Options = options;
-        _http = new HttpClient(options.CreateHandler(), disposeHandler: true)
+        HttpMessageHandler handler = options.TokenSource is { } source
+            ? new BearerTokenHandler(source) { InnerHandler = options.CreateHandler() }
+            : options.CreateHandler();
+        _http = new HttpClient(handler, disposeHandler: true)
         {
             BaseAddress = options.Server,
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd(options.UserAgent);
+
+        // Unvalidated: kube's components append "/<controller>" to their agent, which is not a strict product token.
+        _http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", options.UserAgent);
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        if (options.BearerToken is { } token)
+        if (options.TokenSource is null && options.BearerToken is { } token)
         {
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }

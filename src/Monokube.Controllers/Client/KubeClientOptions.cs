@@ -20,7 +20,24 @@ public sealed class KubeClientOptions
 
     public string? BearerToken { get; init; }
 
+    /// <summary>Where a bearer token that changes over time comes from, asked before every request (overrides <see cref="BearerToken"/>).</summary>
+    public Func<CancellationToken, ValueTask<string>>? TokenSource { get; init; }
+
     public string UserAgent { get; init; } = "monokube-controllers";
+
+    /// <summary>
+    /// The same server and trust with no credentials but the tokens of <paramref name="tokenSource"/>, as client-go's
+    /// AnonymousClientConfig plus a token: what a controller acting as a service account uses.
+    /// </summary>
+    public KubeClientOptions WithTokenSource(Func<CancellationToken, ValueTask<string>> tokenSource, string userAgent) => new()
+    {
+        Server = Server,
+        CertificateAuthorities = CertificateAuthorities,
+        PinnedServerCertificate = PinnedServerCertificate,
+        InsecureSkipTlsVerify = InsecureSkipTlsVerify,
+        TokenSource = tokenSource,
+        UserAgent = userAgent,
+    };
 
     public SocketsHttpHandler CreateHandler()
     {

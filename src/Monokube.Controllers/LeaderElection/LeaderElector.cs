@@ -29,21 +29,51 @@ public sealed partial class LeaderElector(KubeClient client, LeaderElectionOptio
 {
     private string? _observedRecord;
     private DateTimeOffset _observedTime;
+    private long _renewedAtMs;
 
     public bool IsLeader { get; private set; }
+
+    /// <summary>
+    /// The leader-election health check of kube's components: failing only when this process leads but has not
+    /// renewed the Lease for longer than the lease duration plus <paramref name="tolerance"/> (it should have stepped
+    /// down); a standby is healthy. Returns null when healthy, otherwise why not.
+    /// </summary>
+    public string? Check(TimeSpan tolerance)
+    {
+        if (!IsLeader)
+        {
+            return null;
+        }
+
+        var renewed = DateTimeOffset.FromUnixTimeMilliseconds(Interlocked.Read(ref _renewedAtMs));
+        return time.GetUtcNow() - renewed > options.LeaseDuration + tolerance ? $"failed election to renew leadership on lease {options.Name}" : null;
+    }
 
     /// <summary>Raised when leadership is gained (true) or lost (false).</summary>
     public event Action<bool>? LeadershipChanged;
 
     /// <summary>
     /// Campaigns until cancelled; while leading, runs <paramref name="lead"/> with a token cancelled when leadership
-    /// is lost, then campaigns again. On cancellation a held Lease is released.
+    /// is lost, then campaigns again. On cancellation a held Lease is released, also when the stop cut a request to
+    /// take or renew it short (the API may have written it all the same).
     /// </summary>
     public async Task RunAsync(Func<CancellationToken, Task> lead, CancellationToken cancellationToken)
     {
+        var mayHold = false;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (!await TryAcquireOrRenewAsync(cancellationToken))
+            bool acquired;
+            try
+            {
+                acquired = await TryAcquireOrRenewAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                mayHold = true;
+                break;
+            }
+
+            if (!acquired)
             {
                 await DelayAsync(options.RetryPeriod, cancellationToken);
                 continue;
@@ -53,7 +83,14 @@ public sealed partial class LeaderElector(KubeClient client, LeaderElectionOptio
             LogLeading(logger, options.Namespace, options.Name, options.Identity);
             using var leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var work = Task.Run(() => lead(leading.Token), CancellationToken.None);
-            await RenewUntilLostAsync(leading.Token);
+            try
+            {
+                await RenewUntilLostAsync(leading.Token);
+            }
+            catch (OperationCanceledException) when (leading.IsCancellationRequested)
+            {
+            }
+
             await leading.CancelAsync();
             try
             {
@@ -66,11 +103,16 @@ public sealed partial class LeaderElector(KubeClient client, LeaderElectionOptio
             SetLeader(false);
             if (cancellationToken.IsCancellationRequested)
             {
-                await ReleaseAsync();
-                return;
+                mayHold = true;
+                break;
             }
 
             LogLost(logger, options.Namespace, options.Name);
+        }
+
+        if (mayHold)
+        {
+            await ReleaseAsync();
         }
     }
 
@@ -109,6 +151,7 @@ public sealed partial class LeaderElector(KubeClient client, LeaderElectionOptio
             {
                 await client.CreateAsync(ResourceRef.Leases, options.Namespace, NewLease(now, transitions: 0), cancellationToken);
                 Observe(null, now);
+                Interlocked.Exchange(ref _renewedAtMs, now.ToUnixTimeMilliseconds());
                 return true;
             }
 
@@ -135,6 +178,7 @@ public sealed partial class LeaderElector(KubeClient client, LeaderElectionOptio
             lease["spec"] = spec;
             var updated = await client.UpdateAsync(ResourceRef.Leases, lease, cancellationToken);
             Observe(updated["spec"]?.ToJsonString(), now);
+            Interlocked.Exchange(ref _renewedAtMs, now.ToUnixTimeMilliseconds());
             return true;
         }
         catch (KubeApiException e) when (!cancellationToken.IsCancellationRequested)

@@ -16,7 +16,7 @@ public sealed class WorkQueue : IDisposable
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private readonly HashSet<string> _processing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ITimer> _delayed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Delayed> _delayed = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _available = new(0);
     private readonly Lock _gate = new();
     private bool _shutDown;
@@ -57,7 +57,7 @@ public sealed class WorkQueue : IDisposable
         _available.Release();
     }
 
-    /// <summary>Adds the key once <paramref name="delay"/> has passed (an earlier pending delay for it wins).</summary>
+    /// <summary>Adds the key once <paramref name="delay"/> has passed; of several pending delays for a key the soonest wins, as in client-go.</summary>
     public void AddAfter(string key, TimeSpan delay)
     {
         if (delay <= TimeSpan.Zero)
@@ -68,12 +68,16 @@ public sealed class WorkQueue : IDisposable
 
         lock (_gate)
         {
-            if (_shutDown || _delayed.ContainsKey(key))
+            var due = _time.GetUtcNow() + delay;
+            if (_shutDown || (_delayed.TryGetValue(key, out var pending) && pending.Due <= due))
             {
                 return;
             }
 
-            _delayed[key] = _time.CreateTimer(_ => Fire(key), null, delay, Timeout.InfiniteTimeSpan);
+            pending?.Timer.Dispose();
+            var delayed = new Delayed(due);
+            delayed.Timer = _time.CreateTimer(_ => Fire(key, delayed), null, delay, Timeout.InfiniteTimeSpan);
+            _delayed[key] = delayed;
         }
     }
 
@@ -151,9 +155,9 @@ public sealed class WorkQueue : IDisposable
         lock (_gate)
         {
             _shutDown = true;
-            foreach (var timer in _delayed.Values)
+            foreach (var delayed in _delayed.Values)
             {
-                timer.Dispose();
+                delayed.Timer.Dispose();
             }
 
             _delayed.Clear();
@@ -168,16 +172,27 @@ public sealed class WorkQueue : IDisposable
         _available.Dispose();
     }
 
-    private void Fire(string key)
+    private void Fire(string key, Delayed delayed)
     {
         lock (_gate)
         {
-            if (_delayed.Remove(key, out var timer))
+            // A timer replaced by a sooner one may still fire: only the current one counts.
+            if (!_delayed.TryGetValue(key, out var current) || current != delayed)
             {
-                timer.Dispose();
+                return;
             }
+
+            _delayed.Remove(key);
+            delayed.Timer.Dispose();
         }
 
         Add(key);
+    }
+
+    private sealed class Delayed(DateTimeOffset due)
+    {
+        public DateTimeOffset Due { get; } = due;
+
+        public ITimer Timer { get; set; } = null!;
     }
 }

@@ -123,9 +123,9 @@ public sealed partial class DaemonSetController
         {
             foreach (var pod in pods.Where(p => duplicateHashes.Contains(p.Find("metadata.labels")?[DaemonPods.HashLabel]?.ToString())))
             {
-                var relabeled = (JsonObject)pod.DeepClone();
-                relabeled["metadata"]!.AsObject().GetOrAddObject("labels")[DaemonPods.HashLabel] = keepHash;
-                await Client.UpdateAsync(ResourceRef.Pods, relabeled, cancellationToken);
+                // A patch, as its role (system:controller:daemon-set-controller) may patch pods but not update them.
+                var relabel = new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [DaemonPods.HashLabel] = keepHash } } };
+                await Client.PatchAsync(ResourceRef.Pods, pod.GetString("metadata.namespace"), pod.GetString("metadata.name")!, "application/strategic-merge-patch+json", relabel, cancellationToken);
             }
         }
 

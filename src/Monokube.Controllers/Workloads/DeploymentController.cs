@@ -303,8 +303,10 @@ public sealed partial class DeploymentController : Controller
             return;
         }
 
-        var patch = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [RevisionAnnotation] = text } } };
-        await Client.PatchAsync(ResourceRef.Deployments, d.GetString("metadata.namespace"), d.GetString("metadata.name")!, "application/merge-patch+json", patch, cancellationToken);
+        // An update, as kube's controller makes it: its role (system:controller:deployment-controller) may not patch.
+        var updated = d.DeepClone().AsObject();
+        updated.GetOrAddObject("metadata").GetOrAddObject("annotations")[RevisionAnnotation] = text;
+        await Client.UpdateAsync(ResourceRef.Deployments, updated, cancellationToken);
     }
 
     // A scaling event: an active ReplicaSet was sized for a different spec.replicas (its desired-replicas annotation).

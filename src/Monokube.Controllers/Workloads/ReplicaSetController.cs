@@ -10,7 +10,8 @@ namespace Monokube.Controllers.Workloads;
 /// kube-controller-manager's replicaset controller: keeps spec.replicas active pods per ReplicaSet, made from its
 /// template (named &lt;replicaset&gt;-&lt;random&gt;, controlled by it), adopting matching orphans and releasing pods that
 /// stopped matching; scales down in kube's deletion order; reports replicas, fullyLabeledReplicas, readyReplicas,
-/// availableReplicas and observedGeneration.
+/// availableReplicas and observedGeneration. A pod it cannot create gets a FailedCreate event on the ReplicaSet, as
+/// kube records ("Error creating: ..."); successful creations and deletions are not recorded.
 /// </summary>
 public sealed class ReplicaSetController : Controller
 {
@@ -19,11 +20,13 @@ public sealed class ReplicaSetController : Controller
     private readonly Informer _replicaSets;
     private readonly Informer _pods;
     private readonly Expectations _expectations;
+    private readonly EventRecorder _events;
 
     public ReplicaSetController(ControllerContext context)
         : base("replicaset-controller", context)
     {
         _expectations = new Expectations(context.Time);
+        _events = new EventRecorder(context.Client, context.Time, Name, Environment.MachineName, Logger);
         _replicaSets = Watch(ResourceRef.ReplicaSets, e => Queue.Add(e.Key));
         _pods = Watch(ResourceRef.Pods, OnPod);
     }
@@ -188,7 +191,7 @@ public sealed class ReplicaSetController : Controller
             for (var batch = 1; created < count; batch *= 2)
             {
                 var size = Math.Min(batch, count - created);
-                var results = await Task.WhenAll(Enumerable.Range(0, size).Select(_ => TryCreateAsync(key, ns, pod, cancellationToken)));
+                var results = await Task.WhenAll(Enumerable.Range(0, size).Select(_ => TryCreateAsync(key, rs, ns, pod, cancellationToken)));
                 created += size;
                 if (results.Any(ok => !ok))
                 {
@@ -216,7 +219,7 @@ public sealed class ReplicaSetController : Controller
         }
     }
 
-    private async Task<bool> TryCreateAsync(string key, string ns, JsonObject pod, CancellationToken cancellationToken)
+    private async Task<bool> TryCreateAsync(string key, JsonObject rs, string ns, JsonObject pod, CancellationToken cancellationToken)
     {
         try
         {
@@ -231,6 +234,8 @@ public sealed class ReplicaSetController : Controller
                 return true;
             }
 
+            var regarding = new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = "ReplicaSet", ["metadata"] = rs["metadata"]?.DeepClone() };
+            await _events.RecordAsync(regarding, "Warning", "FailedCreate", "Create", "Error creating: " + (e.Code == 0 ? e.Message : e.StatusMessage), cancellationToken);
             return false;
         }
     }

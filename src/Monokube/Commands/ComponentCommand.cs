@@ -1,5 +1,4 @@
-using System.Security.Cryptography.X509Certificates;
-using Microsoft.Extensions.Logging;
+using Monokube.ApiServer.Health;
 using Monokube.CommandLine;
 using Monokube.Controllers;
 using Monokube.Controllers.Client;
@@ -11,19 +10,23 @@ namespace Monokube.Commands;
 /// <summary>
 /// monokube controller-manager and monokube scheduler: the built-in controllers, or the scheduler, as standalone
 /// clients of any Kubernetes API (given by --kubeconfig), under leader election on the Lease the real component
-/// uses, released on SIGTERM. Flag names are kube-controller-manager's and kube-scheduler's.
+/// uses, released on SIGTERM, with /healthz, /livez and /readyz on the secure port. Flag names are
+/// kube-controller-manager's and kube-scheduler's, so the rendered manifests' command lines run as they are.
 /// </summary>
-internal sealed class ComponentCommand(string name, string summary, string lease, bool scheduler) : ICommand
+internal sealed class ComponentCommand(string name, string summary, string lease, int securePort, bool scheduler) : ICommand
 {
+    // How far past the lease duration a leader that has not renewed may go before /healthz fails (kube's 20 s).
+    private static readonly TimeSpan LeaderElectionTolerance = TimeSpan.FromSeconds(20);
+
     public string Name => name;
 
     public string Summary => summary;
 
     public static ComponentCommand ControllerManager { get; } = new(
-        "controller-manager", "Run the built-in controllers against a Kubernetes API (as kube-controller-manager)", "kube-controller-manager", scheduler: false);
+        "controller-manager", "Run the built-in controllers against a Kubernetes API (as kube-controller-manager)", "kube-controller-manager", 10257, scheduler: false);
 
     public static ComponentCommand Scheduler { get; } = new(
-        "scheduler", "Run the scheduler against a Kubernetes API (as kube-scheduler)", "kube-scheduler", scheduler: true);
+        "scheduler", "Run the scheduler against a Kubernetes API (as kube-scheduler)", "kube-scheduler", 10259, scheduler: true);
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
     {
@@ -31,6 +34,7 @@ internal sealed class ComponentCommand(string name, string summary, string lease
             .
             It talks to the API only through the kubeconfig's server and credentials, and acts only while it holds its
             Lease in kube-system, which it gives up when stopped, so a standby (or the real component) takes over at once.
+            /healthz, /livez and /readyz answer over HTTPS on --bind-address:--secure-port, without credentials.
             """);
         var kubeconfig = flags.String("kubeconfig", "", "The kubeconfig of the API to work against (required)");
         var leaderElect = flags.Bool("leader-elect", true, "Act only while holding the Lease (--leader-elect-resource-namespace/--leader-elect-resource-name)");
@@ -39,13 +43,8 @@ internal sealed class ComponentCommand(string name, string summary, string lease
         var leaseDuration = flags.Duration("leader-elect-lease-duration", TimeSpan.FromSeconds(15), "How long a standby waits, after the last renewal it saw, before taking the Lease");
         var renewDeadline = flags.Duration("leader-elect-renew-deadline", TimeSpan.FromSeconds(10), "How long the leader keeps trying to renew before it stops acting");
         var retryPeriod = flags.Duration("leader-elect-retry-period", TimeSpan.FromSeconds(2), "How often to try to take or renew the Lease");
-        var controllers = scheduler ? null : flags.StringList("controllers", "Controllers to run: names, * for all, -name to leave one out (default *). Names: " + string.Join(", ", BuiltinControllers.Names));
-        var signingCert = scheduler ? null : flags.String("cluster-signing-cert-file", "", "PEM CA certificate that signs approved kubelet and client CSRs (no signing without it)");
-        var signingKey = scheduler ? null : flags.String("cluster-signing-key-file", "", "PEM private key of --cluster-signing-cert-file");
-        var signingDuration = scheduler ? null : flags.Duration("cluster-signing-duration", TimeSpan.FromDays(365), "The longest certificate the CSR signer issues");
-        var rootCa = scheduler ? null : flags.String("root-ca-file", "", "PEM CA bundle published as kube-root-ca.crt in every namespace; default: the kubeconfig's CA");
-        var graceperiod = scheduler ? null : flags.Duration("node-monitor-grace-period", TimeSpan.FromSeconds(50), "How long a node's kubelet may be silent before the node is Unknown");
-        var monitorPeriod = scheduler ? null : flags.Duration("node-monitor-period", TimeSpan.FromSeconds(5), "How often every node's health is checked");
+        var serving = new SecureServingFlags(flags, securePort);
+        var controllerFlags = scheduler ? null : new ControllerManagerFlags(flags);
         var verbosity = flags.Int("v", 0, "Log verbosity: 0 info, 4 debug, 6 trace");
 
         var positional = Cli.ParseFlags(flags, args, context);
@@ -64,16 +63,8 @@ internal sealed class ComponentCommand(string name, string summary, string lease
             throw new CommandLineException("--kubeconfig is required");
         }
 
-        var enabled = controllers is null || controllers.Value.Count == 0 ? ["*"] : controllers.Value;
-        if (enabled.Select(c => c.TrimStart('-')).FirstOrDefault(c => c != "*" && !BuiltinControllers.Names.Contains(c)) is { } unknown)
-        {
-            throw new CommandLineException($"unknown controller \"{unknown}\" in --controllers; known: {string.Join(", ", BuiltinControllers.Names)}");
-        }
-
-        if (signingCert is not null && signingCert.Value.Length > 0 != signingKey!.Value.Length > 0)
-        {
-            throw new CommandLineException("--cluster-signing-cert-file and --cluster-signing-key-file go together");
-        }
+        serving.Validate();
+        controllerFlags?.Validate();
 
         using var loggers = Logging.CreateFactory(verbosity.Value);
         KubeClientOptions clientOptions;
@@ -81,15 +72,8 @@ internal sealed class ComponentCommand(string name, string summary, string lease
         try
         {
             clientOptions = KubeconfigFile.Load(kubeconfig.Value, "monokube/" + Name);
-            options = new ControllerOptions
-            {
-                Enabled = enabled,
-                SigningCertificate = signingCert is { Value.Length: > 0 } ? X509Certificate2.CreateFromPemFile(signingCert.Value, signingKey!.Value) : null,
-                SigningDuration = signingDuration?.Value ?? TimeSpan.FromDays(365),
-                RootCaPem = rootCa is { Value.Length: > 0 } ? await File.ReadAllTextAsync(rootCa.Value, cancellationToken) : RootCaOf(clientOptions),
-                NodeMonitorGracePeriod = graceperiod?.Value ?? TimeSpan.FromSeconds(50),
-                NodeMonitorPeriod = monitorPeriod?.Value ?? TimeSpan.FromSeconds(5),
-            };
+            serving.LoadDelegatedKubeconfigs("monokube/" + Name);
+            options = controllerFlags is null ? new ControllerOptions() : await controllerFlags.LoadAsync(clientOptions, cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or InvalidDataException or System.Security.Cryptography.CryptographicException or YamlDotNet.Core.YamlException)
         {
@@ -103,12 +87,36 @@ internal sealed class ComponentCommand(string name, string summary, string lease
             ? new LeaderElectionOptions(leaseNamespace.Value, leaseName.Value, identity) { LeaseDuration = leaseDuration.Value, RenewDeadline = renewDeadline.Value, RetryPeriod = retryPeriod.Value }
             : null;
         var host = new ControllerHost(Name, client, options, scheduler ? c => [new Scheduler(c, identity)] : BuiltinControllers.Create, election, TimeProvider.System, loggers);
-        await context.Out.WriteLineAsync($"monokube {Name}: working against {clientOptions.Server} as {identity}" + (election is null ? "" : $" (lease {election.Namespace}/{election.Name})"));
-        await context.Out.FlushAsync(CancellationToken.None);
-        await host.RunAsync(cancellationToken);
+
+        ApiServer.Hosting.HealthServer? health;
+        try
+        {
+            health = await serving.StartAsync(lease, [new HealthCheck("leaderElection", _ => ValueTask.FromResult(host.Elector?.Check(LeaderElectionTolerance)))],
+                logging => Logging.Configure(logging, verbosity.Value), cancellationToken);
+        }
+        catch (IOException e)
+        {
+            await context.Error.WriteLineAsync($"Error: failed to create listener: failed to listen on {serving.Endpoint}: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            await context.Error.WriteLineAsync($"Error: {e.Message}");
+            return 1;
+        }
+
+        await using (health)
+        {
+            await context.Out.WriteLineAsync($"monokube {Name}: working against {clientOptions.Server} as {identity}" + (election is null ? "" : $" (lease {election.Namespace}/{election.Name})"));
+            if (health is not null)
+            {
+                await context.Out.WriteLineAsync($"monokube {Name}: serving /healthz, /livez, /readyz on {health.Url.ToString().TrimEnd('/')}");
+            }
+
+            await context.Out.FlushAsync(CancellationToken.None);
+            await host.RunAsync(cancellationToken);
+        }
+
         return 0;
     }
-
-    private static string? RootCaOf(KubeClientOptions options) =>
-        options.CertificateAuthorities.Count == 0 ? null : string.Concat(options.CertificateAuthorities.Select(c => c.ExportCertificatePem() + "\n"));
 }

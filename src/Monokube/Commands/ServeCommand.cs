@@ -50,7 +50,8 @@ internal sealed class ServeCommand : ICommand
         var history = flags.Int("memory-history-revisions", 10_000, "Revisions of history the memory store keeps for watches and paged lists");
         var serviceRange = flags.String("service-cluster-ip-range", "10.0.0.0/24", "The IPv4 CIDR Service cluster IPs are allocated from (its first address is the kubernetes Service's)");
         var nodePortRange = flags.String("service-node-port-range", "30000-32767", "The port range NodePort Services are allocated from");
-        var controllers = flags.StringList("controllers", "Built-in controllers to run: names, * for all, -name to leave one out, none for none (default *). Names: " + string.Join(", ", EmbeddedControllers.Names));
+        var controllers = flags.StringList("controllers", "Built-in controllers to run: names (or their aliases), * for every one not off by default, -name to leave one out, none for none (default *). Names: "
+            + string.Join(", ", EmbeddedControllers.Names) + ". Off by default: " + string.Join(", ", BuiltinControllers.DisabledByDefault));
         var leaderElect = flags.Bool("leader-elect", true, "Run the controllers and the scheduler only while holding the Leases kube-system/kube-controller-manager and kube-system/kube-scheduler");
         var signingCert = flags.String("cluster-signing-cert-file", "", "PEM CA certificate that signs approved kubelet and client CSRs; default: the generated CA");
         var signingKey = flags.String("cluster-signing-key-file", "", "PEM private key of --cluster-signing-cert-file");
@@ -134,7 +135,7 @@ internal sealed class ServeCommand : ICommand
         }
 
         var enabledControllers = controllers.Value.Count == 0 ? ["*"] : controllers.Value;
-        if (enabledControllers.FirstOrDefault(c => c is not ("*" or "none") && !EmbeddedControllers.Names.Contains(c.TrimStart('-'))) is { } unknownController)
+        if (enabledControllers.FirstOrDefault(c => c is not ("*" or "none") && c.TrimStart('-') != EmbeddedControllers.SchedulerName && BuiltinControllers.Canonical(c.TrimStart('-')) is null) is { } unknownController)
         {
             throw new CommandLineException($"unknown controller \"{unknownController}\" in --controllers; known: {string.Join(", ", EmbeddedControllers.Names)}");
         }
@@ -333,6 +334,9 @@ internal sealed class ServeCommand : ICommand
             SigningCertificate = signer,
             SigningDuration = signingDuration,
             RootCaPem = generated is null ? null : generated.ExportCertificatePem() + "\n",
+
+            // The server's own key signs legacy service-account token Secrets, so it verifies them too.
+            ServiceAccountPrivateKey = server.Security.Pki?.ServiceAccountSigningKey,
         };
     }
 

@@ -89,7 +89,9 @@ public sealed class RequestAuthenticator(
 
         if (serviceAccounts is not null && token.Count(c => c == '.') == 2)
         {
-            return await ServiceAccountTokenAsync(token, audiences, cancellationToken);
+            return ServiceAccountTokens.PeekIssuer(token) == ServiceAccountTokens.LegacyIssuer
+                ? await LegacyServiceAccountTokenAsync(token, audiences, cancellationToken)
+                : await ServiceAccountTokenAsync(token, audiences, cancellationToken);
         }
 
         return AuthenticationResult.NotApplicable;
@@ -209,6 +211,61 @@ public sealed class RequestAuthenticator(
         }
 
         var user = new UserInfo($"system:serviceaccount:{ns}:{saName}", saUid, ["system:serviceaccounts", "system:serviceaccounts:" + ns], extra);
+        return AuthenticationResult.Success(user.WithAuthenticatedGroup());
+    }
+
+    // A Secret's token, as kube's legacy validator checks it: the Secret still exists (not being deleted, not
+    // invalidated) and holds this very token, and the service account still exists with the uid the token names.
+    private async ValueTask<AuthenticationResult> LegacyServiceAccountTokenAsync(string token, IReadOnlyList<string> audiences, CancellationToken cancellationToken)
+    {
+        var (claims, error) = serviceAccounts!.VerifyLegacy(token);
+        if (claims is null)
+        {
+            return AuthenticationResult.Fail(error!);
+        }
+
+        if (!serviceAccounts.EffectiveAudiences().Intersect(audiences, StringComparer.Ordinal).Any())
+        {
+            return AuthenticationResult.Fail("token audiences are not accepted");
+        }
+
+        string Claim(string name) => claims["kubernetes.io/serviceaccount/" + name]?.ToString() ?? "";
+        var (ns, secretName, saName, saUid) = (Claim("namespace"), Claim("secret.name"), Claim("service-account.name"), Claim("service-account.uid"));
+        if (ns.Length == 0 || secretName.Length == 0 || saName.Length == 0 || saUid.Length == 0)
+        {
+            return AuthenticationResult.Fail("the token lacks a service account claim");
+        }
+
+        if (claims["sub"]?.ToString() != $"system:serviceaccount:{ns}:{saName}")
+        {
+            return AuthenticationResult.Fail("sub claim is invalid");
+        }
+
+        var stored = await store.GetAsync($"/secrets/{ns}/{secretName}", cancellationToken);
+        if (!stored.IsOk || JsonBodyParser.Parse(stored.Object!.Value) is not JsonObject secret || secret.GetString("metadata.deletionTimestamp") is not null
+            || (secret.Find("metadata.labels") as JsonObject)?["kubernetes.io/legacy-token-invalid-since"] is not null)
+        {
+            return AuthenticationResult.Fail("Token has been invalidated");
+        }
+
+        if (secret.Find("data")?["token"]?.ToString() is not { } stored64 || Decode(stored64) is not { } expected
+            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(token)))
+        {
+            return AuthenticationResult.Fail("Token does not match server's copy");
+        }
+
+        var account = await store.GetAsync($"/serviceaccounts/{ns}/{saName}", cancellationToken);
+        if (!account.IsOk || JsonBodyParser.Parse(account.Object!.Value) is not JsonObject sa || sa.GetString("metadata.deletionTimestamp") is not null)
+        {
+            return AuthenticationResult.Fail($"ServiceAccount {ns}/{saName} has been deleted");
+        }
+
+        if (sa.GetString("metadata.uid") != saUid)
+        {
+            return AuthenticationResult.Fail($"ServiceAccount UID ({sa.GetString("metadata.uid")}) does not match claim ({saUid})");
+        }
+
+        var user = new UserInfo($"system:serviceaccount:{ns}:{saName}", saUid, ["system:serviceaccounts", "system:serviceaccounts:" + ns], new Dictionary<string, IReadOnlyList<string>>());
         return AuthenticationResult.Success(user.WithAuthenticatedGroup());
     }
 

@@ -35,6 +35,9 @@ public sealed class ServiceAccountTokens
         });
     }
 
+    /// <summary>The issuer of the tokens kube-controller-manager's token controller puts in Secrets.</summary>
+    public const string LegacyIssuer = "kubernetes/serviceaccount";
+
     public string Issuer { get; }
 
     public IReadOnlyList<string> ApiAudiences { get; }
@@ -67,6 +70,70 @@ public sealed class ServiceAccountTokens
     /// <summary>Checks signature, issuer, times and audiences; returns the claims, or null with the reason.</summary>
     public (JsonObject? Claims, string? Error) Verify(string token, IReadOnlyList<string> audiences, DateTimeOffset now)
     {
+        var (claims, error) = VerifySignature(token);
+        if (claims is null)
+        {
+            return (null, error);
+        }
+
+        if (claims["iss"]?.ToString() != Issuer)
+        {
+            return (null, "token issued by another issuer");
+        }
+
+        var seconds = now.ToUnixTimeSeconds();
+        if (claims["exp"] is JsonValue exp && exp.TryGetValue<long>(out var expires) && expires < seconds)
+        {
+            return (null, "token has expired");
+        }
+
+        if (claims["nbf"] is JsonValue nbf && nbf.TryGetValue<long>(out var notBefore) && notBefore > seconds + 60)
+        {
+            return (null, "token is not valid yet");
+        }
+
+        var tokenAudiences = claims["aud"] switch
+        {
+            JsonArray list => list.Select(a => a?.ToString() ?? "").ToList(),
+            JsonValue single => [single.ToString()],
+            _ => [],
+        };
+        if (!tokenAudiences.Intersect(audiences, StringComparer.Ordinal).Any())
+        {
+            return (null, "token audiences are not accepted");
+        }
+
+        return (claims, null);
+    }
+
+    /// <summary>
+    /// Checks a legacy token (a kubernetes.io/service-account-token Secret's, issuer kubernetes/serviceaccount):
+    /// its signature by a verification key only, as it has no expiry and no audience (it stands for the API's own).
+    /// </summary>
+    public (JsonObject? Claims, string? Error) VerifyLegacy(string token)
+    {
+        var (claims, error) = VerifySignature(token);
+        return claims is null ? (null, error)
+            : claims["iss"]?.ToString() != LegacyIssuer ? (null, "token issued by another issuer")
+            : (claims, null);
+    }
+
+    /// <summary>The issuer a token claims, unverified (which authenticator should look at it); null when unreadable.</summary>
+    public static string? PeekIssuer(string token)
+    {
+        var parts = token.Split('.');
+        try
+        {
+            return parts.Length == 3 && JsonNode.Parse(FromBase64Url(parts[1])) is JsonObject claims ? claims["iss"]?.ToString() : null;
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private (JsonObject? Claims, string? Error) VerifySignature(string token)
+    {
         var parts = token.Split('.');
         if (parts.Length != 3)
         {
@@ -90,35 +157,7 @@ public sealed class ServiceAccountTokens
                 return (null, "invalid signature");
             }
 
-            var claims = JsonNode.Parse(FromBase64Url(parts[1])) as JsonObject ?? throw new FormatException("claims are not an object");
-            if (claims["iss"]?.ToString() != Issuer)
-            {
-                return (null, "token issued by another issuer");
-            }
-
-            var seconds = now.ToUnixTimeSeconds();
-            if (claims["exp"] is JsonValue exp && exp.TryGetValue<long>(out var expires) && expires < seconds)
-            {
-                return (null, "token has expired");
-            }
-
-            if (claims["nbf"] is JsonValue nbf && nbf.TryGetValue<long>(out var notBefore) && notBefore > seconds + 60)
-            {
-                return (null, "token is not valid yet");
-            }
-
-            var tokenAudiences = claims["aud"] switch
-            {
-                JsonArray list => list.Select(a => a?.ToString() ?? "").ToList(),
-                JsonValue single => [single.ToString()],
-                _ => [],
-            };
-            if (!tokenAudiences.Intersect(audiences, StringComparer.Ordinal).Any())
-            {
-                return (null, "token audiences are not accepted");
-            }
-
-            return (claims, null);
+            return (JsonNode.Parse(FromBase64Url(parts[1])) as JsonObject ?? throw new FormatException("claims are not an object"), null);
         }
         catch (Exception e) when (e is FormatException or JsonException or CryptographicException)
         {
