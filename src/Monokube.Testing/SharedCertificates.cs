@@ -9,23 +9,24 @@ namespace Monokube.Testing;
 
 /// <summary>
 /// One CA, serving certificate, service-account key and admin client certificate for every HTTPS cluster of the
-/// process. Generating RSA keys costs tens of milliseconds each, more than the rest of a cluster's start; done once,
-/// a cluster only loads them. Kept in a private temporary directory that is removed when the process exits.
+/// process, held in memory. Generating an RSA key takes from tens of milliseconds to a second, and loading
+/// certificates from files costs tens more: done once, a cluster's HTTPS costs nothing at start. The files
+/// <see cref="ServingPki"/> generates them into are deleted at once.
 /// </summary>
 internal sealed class SharedCertificates
 {
     private static readonly Lazy<SharedCertificates> Instance = new(Create, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private SharedCertificates(string certDir, string caPem, string adminCertPem, string adminKeyPem)
+    private SharedCertificates(ServingPki pki, string caPem, string adminCertPem, string adminKeyPem)
     {
-        CertDir = certDir;
+        Pki = pki;
         CaPem = caPem;
         AdminCertPem = adminCertPem;
         AdminKeyPem = adminKeyPem;
     }
 
-    /// <summary>The --cert-dir every cluster serves from (ca.crt, ca.key, apiserver.crt, apiserver.key, sa.key).</summary>
-    public string CertDir { get; }
+    /// <summary>Lives as long as the process: every cluster serves with it, none disposes it.</summary>
+    public ServingPki Pki { get; }
 
     public string CaPem { get; }
 
@@ -33,46 +34,35 @@ internal sealed class SharedCertificates
 
     public string AdminKeyPem { get; }
 
-    public static SharedCertificates Get() => Instance.Value;
+    /// <summary>The security options of a test cluster: these certificates, kube-apiserver's defaults otherwise.</summary>
+    public SecurityOptions SecurityOptions => new() { LoadedPki = Pki };
 
-    /// <summary>The security options of a test cluster: the shared cert dir, kube-apiserver's defaults otherwise.</summary>
-    public SecurityOptions SecurityOptions => new() { CertDir = CertDir };
+    public static SharedCertificates Get() => Instance.Value;
 
     private static SharedCertificates Create()
     {
-        var root = Path.Combine(Path.GetTempPath(), $"monokube-testing-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
-        var certDir = Path.Combine(root, "certs");
-        Directory.CreateDirectory(certDir);
+        var directory = Path.Combine(Path.GetTempPath(), $"monokube-testing-{Guid.NewGuid().ToString("N")[..12]}");
+        Directory.CreateDirectory(directory);
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(root);
-
-        // The same bind address and service range as every cluster's, so each finds the serving certificate covers it.
-        var now = DateTimeOffset.UtcNow;
-        using var pki = ServingPki.Load(new SecurityOptions { CertDir = certDir }, IPAddress.Loopback, ServiceIpRange.Default, now);
-        var ca = pki.GeneratedCa!;
-        using var admin = ca.IssueClient("kubernetes-admin", [UserInfo.Masters], TimeSpan.FromDays(365), now);
-        return new SharedCertificates(
-            certDir,
-            ca.Certificate.ExportCertificatePem() + "\n",
-            admin.ExportCertificatePem() + "\n",
-            admin.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem() + "\n");
-    }
-
-    private static void TryDelete(string directory)
-    {
         try
         {
+            // The bind address and service range of every test cluster, which the serving certificate names.
+            var now = DateTimeOffset.UtcNow;
+            var pki = ServingPki.Load(new SecurityOptions { CertDir = directory }, IPAddress.Loopback, ServiceIpRange.Default, now);
+            using var admin = pki.GeneratedCa!.IssueClient("kubernetes-admin", [UserInfo.Masters], TimeSpan.FromDays(365), now);
+            return new SharedCertificates(
+                pki,
+                pki.GeneratedCa.Certificate.ExportCertificatePem() + "\n",
+                admin.ExportCertificatePem() + "\n",
+                admin.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem() + "\n");
+        }
+        finally
+        {
             Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }

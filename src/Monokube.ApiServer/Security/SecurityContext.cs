@@ -17,10 +17,12 @@ namespace Monokube.ApiServer.Security;
 public sealed class SecurityContext : IAsyncDisposable
 {
     private readonly List<StoreInformer> _informers;
+    private readonly bool _ownsPki;
 
-    private SecurityContext(ServingPki? pki, RequestAuthenticator authenticator, AuthorizerChain authorizer, RbacAuthorizer rbac, ServiceAccountTokens tokens, List<StoreInformer> informers)
+    private SecurityContext(ServingPki? pki, RequestAuthenticator authenticator, AuthorizerChain authorizer, RbacAuthorizer rbac, ServiceAccountTokens tokens, List<StoreInformer> informers, bool ownsPki)
     {
         Pki = pki;
+        _ownsPki = ownsPki;
         Authenticator = authenticator;
         Authorizer = authorizer;
         Rbac = rbac;
@@ -47,7 +49,7 @@ public sealed class SecurityContext : IAsyncDisposable
 
     public static SecurityContext Create(SecurityOptions options, bool insecure, IPAddress bindAddress, ServiceIpRange serviceRange, IObjectStore store, Registry.ResourceRegistry registry, TimeProvider time, ILoggerFactory loggers)
     {
-        var pki = insecure ? null : ServingPki.Load(options, bindAddress, serviceRange, time.GetUtcNow());
+        var pki = insecure ? null : options.LoadedPki ?? ServingPki.Load(options, bindAddress, serviceRange, time.GetUtcNow());
         Lazy<RSA> signing;
         Func<IReadOnlyList<RSA>> verification;
         if (pki is not null)
@@ -107,7 +109,7 @@ public sealed class SecurityContext : IAsyncDisposable
             .. options.AuthorizationModes.Contains("RBAC") ? [new RbacEscalationCheck(authorizer, rbac)] : Array.Empty<Monokube.ApiServer.Admission.IAdmissionPlugin>(),
             new Monokube.ApiServer.Admission.NodeRestriction(store, registry, authorizer),
         ]);
-        return new SecurityContext(pki, authenticator, authorizer, rbac, tokens, informers) { Admission = admission, LoopbackToken = loopbackToken };
+        return new SecurityContext(pki, authenticator, authorizer, rbac, tokens, informers, ownsPki: options.LoadedPki is null) { Admission = admission, LoopbackToken = loopbackToken };
     }
 
     public async ValueTask DisposeAsync()
@@ -117,6 +119,10 @@ public sealed class SecurityContext : IAsyncDisposable
             await informer.DisposeAsync();
         }
 
-        Pki?.Dispose();
+        // A PKI loaded by the embedder is the embedder's to dispose (it may serve other servers).
+        if (_ownsPki)
+        {
+            Pki?.Dispose();
+        }
     }
 }
