@@ -79,7 +79,7 @@ public sealed partial class MonokubeCluster : IAsyncDisposable
             lock (_fileLock)
             {
                 ObjectDisposedException.ThrowIf(_disposed != 0, this);
-                var path = Path.Combine(Directory, "kubeconfig");
+                var path = Path.Combine(FilesDirectory, "kubeconfig");
                 if (!File.Exists(path))
                 {
                     File.WriteAllText(path, Kubeconfig);
@@ -182,52 +182,46 @@ public sealed partial class MonokubeCluster : IAsyncDisposable
             return;
         }
 
-        foreach (var node in _nodes)
+        try
         {
-            await node.DisposeAsync();
-        }
-
-        if (_controllers is not null)
-        {
-            await _controllers.DisposeAsync();
-        }
-
-        if (_client.IsValueCreated)
-        {
-            _client.Value.Dispose();
-        }
-
-        _api.Dispose();
-        await _server.DisposeAsync();
-        if (_ownsEtcdPrefix && EtcdPrefix is not null)
-        {
-            await DeleteEtcdKeysAsync();
-        }
-
-        await _store.DisposeAsync();
-        lock (_fileLock)
-        {
-            if (_directory is not null)
+            foreach (var node in _nodes)
             {
-                try
-                {
-                    System.IO.Directory.Delete(_directory, recursive: true);
-                }
-                catch (DirectoryNotFoundException)
-                {
-                }
+                await node.DisposeAsync();
             }
+
+            if (_controllers is not null)
+            {
+                await _controllers.DisposeAsync();
+            }
+        }
+        finally
+        {
+            if (_client.IsValueCreated)
+            {
+                _client.Value.Dispose();
+            }
+
+            _api.Dispose();
+            await _server.DisposeAsync();
+            if (_ownsEtcdPrefix && EtcdPrefix is not null)
+            {
+                await DeleteEtcdKeysAsync();
+            }
+
+            await _store.DisposeAsync();
+            DeleteFiles();
         }
     }
 
-    private string Directory
+    // The cluster's own directory (for the kubeconfig file), made on first use; callers hold _fileLock.
+    private string FilesDirectory
     {
         get
         {
             if (_directory is null)
             {
                 var path = Path.Combine(Path.GetTempPath(), "monokube-cluster-" + Guid.NewGuid().ToString("N")[..12]);
-                System.IO.Directory.CreateDirectory(path);
+                Directory.CreateDirectory(path);
                 if (!OperatingSystem.IsWindows())
                 {
                     File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -237,6 +231,23 @@ public sealed partial class MonokubeCluster : IAsyncDisposable
             }
 
             return _directory;
+        }
+    }
+
+    private void DeleteFiles()
+    {
+        lock (_fileLock)
+        {
+            if (_directory is not null)
+            {
+                try
+                {
+                    Directory.Delete(_directory, recursive: true);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                }
+            }
         }
     }
 
