@@ -2,15 +2,15 @@ using System.Globalization;
 
 namespace Monokube.Bench;
 
-internal sealed record BenchOptions(IReadOnlyList<string> Scenarios, double Seconds, int Runs, int Concurrency, string? EtcdServers)
+internal sealed record BenchOptions(IReadOnlyList<string> Scenarios, double Seconds, int Runs, int Concurrency, string? EtcdServers, int Clusters)
 {
-    private static readonly string[] AllScenarios = ["storage"];
+    private static readonly string[] AllScenarios = ["storage", "startup"];
 
     public static BenchOptions? Parse(string[] args)
     {
         var scenarios = new List<string>();
         double seconds = 2;
-        int runs = 3, concurrency = 8;
+        int runs = 3, concurrency = 8, clusters = 50;
         string? etcd = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -25,6 +25,9 @@ internal sealed record BenchOptions(IReadOnlyList<string> Scenarios, double Seco
                 case "--concurrency" when i + 1 < args.Length:
                     concurrency = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
+                case "--clusters" when i + 1 < args.Length:
+                    clusters = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
                 case "--etcd-servers" when i + 1 < args.Length:
                     etcd = args[++i];
                     break;
@@ -36,6 +39,6 @@ internal sealed record BenchOptions(IReadOnlyList<string> Scenarios, double Seco
             }
         }
 
-        return new BenchOptions(scenarios.Count == 0 ? AllScenarios : scenarios, seconds, runs, concurrency, etcd);
+        return new BenchOptions(scenarios.Count == 0 ? AllScenarios : scenarios, seconds, runs, concurrency, etcd, clusters);
     }
 }

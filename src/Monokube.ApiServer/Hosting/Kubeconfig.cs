@@ -8,11 +8,19 @@ public static class Kubeconfig
     /// some clients (the official C# client) refuse a kubeconfig user without credentials, and it is ignored.
     /// </summary>
     public static Task WriteInsecureAsync(string path, Uri server, CancellationToken cancellationToken) =>
-        WriteAsync(path, Compose(server, null, "monokube", ["# Plain HTTP: the server authenticates nobody and ignores this token.", "token: insecure-http-authenticates-nobody"]), cancellationToken);
+        WriteAsync(path, Insecure(server), cancellationToken);
 
     /// <summary>A kubeconfig that trusts the server's CA and authenticates with a client certificate.</summary>
     public static Task WriteWithCertificateAsync(string path, Uri server, string caPem, string clientCertPem, string clientKeyPem, string user, CancellationToken cancellationToken) =>
-        WriteAsync(path, Compose(server, caPem, user, ["client-certificate-data: " + B64(clientCertPem), "client-key-data: " + B64(clientKeyPem)]), cancellationToken);
+        WriteAsync(path, WithCertificate(server, caPem, clientCertPem, clientKeyPem, user), cancellationToken);
+
+    /// <summary>The text of <see cref="WriteInsecureAsync"/>'s kubeconfig.</summary>
+    public static string Insecure(Uri server) =>
+        Compose(server, null, "monokube", ["# Plain HTTP: the server authenticates nobody and ignores this token.", "token: insecure-http-authenticates-nobody"]);
+
+    /// <summary>The text of <see cref="WriteWithCertificateAsync"/>'s kubeconfig.</summary>
+    public static string WithCertificate(Uri server, string caPem, string clientCertPem, string clientKeyPem, string user) =>
+        Compose(server, caPem, user, ["client-certificate-data: " + B64(clientCertPem), "client-key-data: " + B64(clientKeyPem)]);
 
     /// <summary>A kubeconfig that trusts the server's CA and authenticates with a bearer token (a bootstrap token).</summary>
     public static Task WriteWithTokenAsync(string path, Uri server, string caPem, string token, string user, CancellationToken cancellationToken) =>
@@ -44,7 +52,8 @@ public static class Kubeconfig
             """;
     }
 
-    private static async Task WriteAsync(string path, string text, CancellationToken cancellationToken)
+    /// <summary>Writes kubeconfig text readable by its owner only (it carries credentials).</summary>
+    public static async Task WriteAsync(string path, string text, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (directory is not null)

@@ -15,10 +15,12 @@ namespace Monokube.ApiServer.Security;
 public sealed class SecurityContext : IAsyncDisposable
 {
     private readonly List<StoreInformer> _informers;
+    private readonly bool _ownsPki;
 
-    private SecurityContext(ServingPki? pki, RequestAuthenticator authenticator, AuthorizerChain authorizer, RbacAuthorizer rbac, ServiceAccountTokens tokens, List<StoreInformer> informers)
+    private SecurityContext(ServingPki? pki, RequestAuthenticator authenticator, AuthorizerChain authorizer, RbacAuthorizer rbac, ServiceAccountTokens tokens, List<StoreInformer> informers, bool ownsPki)
     {
         Pki = pki;
+        _ownsPki = ownsPki;
         Authenticator = authenticator;
         Authorizer = authorizer;
         Rbac = rbac;
@@ -47,7 +49,7 @@ public sealed class SecurityContext : IAsyncDisposable
     {
         var options = serverOptions.Security;
         var insecure = serverOptions.InsecureHttp;
-        var pki = insecure ? null : ServingPki.Load(options, serverOptions.BindAddress, serverOptions.ServiceClusterIpRange, time.GetUtcNow());
+        var pki = insecure ? null : options.LoadedPki ?? ServingPki.Load(options, serverOptions.BindAddress, serverOptions.ServiceClusterIpRange, time.GetUtcNow());
         Lazy<RSA> signing;
         Func<IReadOnlyList<RSA>> verification;
         if (pki is not null)
@@ -112,7 +114,7 @@ public sealed class SecurityContext : IAsyncDisposable
                 ? [new Monokube.ApiServer.Admission.NodeRestriction(store, registry, authorizer)]
                 : Array.Empty<Monokube.ApiServer.Admission.IAdmissionPlugin>(),
         ]);
-        return new SecurityContext(pki, authenticator, authorizer, rbac, tokens, informers) { Admission = admission, LoopbackToken = loopbackToken };
+        return new SecurityContext(pki, authenticator, authorizer, rbac, tokens, informers, ownsPki: options.LoadedPki is null) { Admission = admission, LoopbackToken = loopbackToken };
     }
 
     public async ValueTask DisposeAsync()
@@ -122,6 +124,10 @@ public sealed class SecurityContext : IAsyncDisposable
             await informer.DisposeAsync();
         }
 
-        Pki?.Dispose();
+        // A PKI loaded by the embedder is the embedder's to dispose (it may serve other servers).
+        if (_ownsPki)
+        {
+            Pki?.Dispose();
+        }
     }
 }

@@ -8,6 +8,12 @@ public sealed class SecurityOptions
 
     public string? TlsPrivateKeyFile { get; init; }
 
+    /// <summary>
+    /// Certificates and keys already loaded (or generated) by the embedder, used instead of the files above and not
+    /// disposed by the server: one process that runs many servers (Monokube.Testing) loads them once.
+    /// </summary>
+    public Pki.ServingPki? LoadedPki { get; init; }
+
     /// <summary>--cert-dir: where generated certificates and keys live (and are reused from).</summary>
     public string CertDir { get; init; } = ".monokube/certs";
 

@@ -1,0 +1,10 @@
+using Monokube.Testing;
+using Monokube.Testing.Xunit;
+
+namespace Samples;
+
+// The README's subclass sample: other options for a fixture.
+public sealed class BareApiFixture : MonokubeClusterFixture
+{
+    protected override MonokubeClusterOptions CreateOptions() => new() { Controllers = false };
+}
