@@ -80,8 +80,10 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
                 await action();
                 return;
             }
-            catch (KubeApiException e) when (e.IsUnreachable)
+            catch (KubeApiException e) when (e.IsUnreachable || e.Code == System.Net.HttpStatusCode.Forbidden)
             {
+                // Forbidden too: on the first master the bootstrap-token RBAC is created by monokube start, after
+                // the API is up; a kubelet keeps asking.
                 if (!said)
                 {
                     await output.WriteLineAsync($"monokube node: waiting for the API: {e.Message}");
