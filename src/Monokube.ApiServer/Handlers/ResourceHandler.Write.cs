@@ -234,8 +234,10 @@ public sealed partial class ResourceHandler
             Validate(resource, obj, old, checkPodSpecs: kind == UpdateKind.Main);
             await api.Admission.ValidateAsync(new AdmissionRequest(RequestUser.Get(context), resource, subresource ?? "", AdmissionOperation.Update, ns, name, obj, old), context.RequestAborted);
 
-            // An object being deleted whose last finalizer is gone is deleted now (kube: ShouldDeleteDuringUpdate).
-            if (oldMeta.DeletionTimestamp is not null && meta.FinalizerNames.Count == 0 && !(resource.Plural == "namespaces" && HasSpecFinalizers(obj)))
+            // An object being deleted whose last finalizer is gone is deleted now, unless a grace period is still
+            // running (a terminating pod's kubelet patches its status before its final delete).
+            if (oldMeta.DeletionTimestamp is not null && meta.FinalizerNames.Count == 0 && (oldMeta.Metadata.GetLong("deletionGracePeriodSeconds") ?? 0) == 0
+                && !(resource.Plural == "namespaces" && HasSpecFinalizers(obj)))
             {
                 if (dryRun)
                 {

@@ -131,6 +131,7 @@ internal sealed partial class PodWorker
                 {
                     await StopAllAsync(TimeSpan.FromSeconds(2));
                     Clean();
+                    LogRemoved(Logger, _context.NodeName, Key(Volatile.Read(ref _pod)));
                     return;
                 }
 
@@ -372,6 +373,7 @@ internal sealed partial class PodWorker
         // Nothing of the pod is left on the node when the API lets go of it.
         Clean();
         await _context.Client!.DeleteAsync(ResourceRef.Pods, pod.GetString("metadata.namespace"), pod.GetString("metadata.name")!, stop, uid: Uid, gracePeriodSeconds: 0);
+        LogTerminated(Logger, _context.NodeName, Key(pod));
     }
 
     private static TimeSpan GracePeriod(JsonObject pod)
@@ -417,6 +419,12 @@ internal sealed partial class PodWorker
     private List<ContainerRun> Runs(JsonObject pod, string field, bool init) =>
         [.. (pod.Find("spec." + field) as JsonArray ?? []).OfType<JsonObject>().Select(spec =>
             new ContainerRun(spec, init, Path.Combine(Directory, "containers", spec.GetString("name") ?? ""), _context.Images.Find(spec.GetString("image"))))];
+
+    [LoggerMessage(EventId = 7617, Level = LogLevel.Information, Message = "node {Node}: pod {Pod}: terminated, its directory removed and the final delete sent")]
+    private static partial void LogTerminated(ILogger logger, string node, string pod);
+
+    [LoggerMessage(EventId = 7618, Level = LogLevel.Information, Message = "node {Node}: pod {Pod} is gone from the API: its processes stopped and its directory removed")]
+    private static partial void LogRemoved(ILogger logger, string node, string pod);
 
     [LoggerMessage(EventId = 7611, Level = LogLevel.Information, Message = "node {Node}: pod {Pod}: container {Container} started as process {Pid}")]
     private static partial void LogStarted(ILogger logger, string node, string pod, string container, int pid);

@@ -199,6 +199,11 @@ public abstract class RestSemanticsTests(ApiServerFixture server)
 
         var deleting = await JsonAsync(await SendAsync(HttpMethod.Delete, path + "/p"));
         Assert.Equal(20, deleting["metadata"]!["deletionGracePeriodSeconds"]!.GetValue<long>());
+
+        // The kubelet reports the stopped containers while the grace period runs: the pod stays until its final delete.
+        var reported = await SendAsync(HttpMethod.Patch, path + "/p/status", """{"status":{"phase":"Failed"}}""", "application/merge-patch+json");
+        Assert.Equal(HttpStatusCode.OK, reported.StatusCode);
+        Assert.Equal("Failed", (await JsonAsync(await SendAsync(HttpMethod.Get, path + "/p")))["status"]!["phase"]!.ToString());
         var final = await SendAsync(HttpMethod.Delete, path + "/p", $$$"""{"kind":"DeleteOptions","apiVersion":"v1","gracePeriodSeconds":0,"preconditions":{"uid":"{{{pod["metadata"]!["uid"]}}}"}}""");
         Assert.Equal(HttpStatusCode.OK, final.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, path + "/p")).StatusCode);
