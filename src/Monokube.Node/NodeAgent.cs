@@ -69,10 +69,10 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
     }
 
     // A kubelet may start before its API does (the first master's bootstrap kubelet starts beside monokube start):
-    // it waits, saying so once, instead of failing.
+    // it waits, saying so whenever the reason changes, instead of failing.
     private async Task UntilReachableAsync(Func<Task> action, CancellationToken cancellationToken)
     {
-        var said = false;
+        System.Net.HttpStatusCode? said = null;
         while (true)
         {
             try
@@ -80,15 +80,15 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
                 await action();
                 return;
             }
-            catch (KubeApiException e) when (e.IsUnreachable || e.Code == System.Net.HttpStatusCode.Forbidden)
+            catch (KubeApiException e) when (e.IsUnreachable || e.Code is System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden)
             {
-                // Forbidden too: on the first master the bootstrap-token RBAC is created by monokube start, after
-                // the API is up; a kubelet keeps asking.
-                if (!said)
+                // Unauthorized and Forbidden too: on the first master the bootstrap token's Secret and RBAC are
+                // created by monokube start, after the API is up; a kubelet keeps asking.
+                if (said != e.Code)
                 {
                     await output.WriteLineAsync($"monokube node: waiting for the API: {e.Message}");
                     await output.FlushAsync(CancellationToken.None);
-                    said = true;
+                    said = e.Code;
                 }
 
                 await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
