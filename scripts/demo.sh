@@ -92,6 +92,17 @@ began=$SECONDS
 say "pivot done in $((SECONDS - began)) s; the bootstrap node agent said: $(tail -n 1 "$work/bootstrap-node.log")"
 
 kubeconfig="$work/assets/auth/admin.kubeconfig"
+say "a worker joins with the bootstrap token (TLS bootstrap: the managed controller-manager signs its certificate)"
+"$bin" node --bootstrap-kubeconfig="$work/assets/auth/bootstrap-kubeconfig" --kubeconfig="$work/worker/kubeconfig" \
+  --root-dir="$work/worker" --hostname-override=worker-1 --address=127.0.0.1 --port=0 >"$work/worker-node.log" 2>&1 &
+pids="$pids $!"
+for _ in $(seq 1 120); do
+  kubectl --kubeconfig "$kubeconfig" get node worker-1 >/dev/null 2>&1 && break
+  sleep 0.5
+done
+kubectl --kubeconfig "$kubeconfig" wait --for=condition=Ready node/worker-1 --timeout=60s
+kubectl --kubeconfig "$kubeconfig" wait --for=condition=Ready pods --all -n kube-system --timeout=120s >/dev/null
+
 say "kubectl get nodes,pods -A -o wide (from the managed control plane)"
 kubectl --kubeconfig "$kubeconfig" get nodes,pods -A -o wide
 

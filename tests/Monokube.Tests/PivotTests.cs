@@ -106,10 +106,24 @@ public sealed class PivotTests
             // certificate, and the kube-proxy DaemonSet runs on it.
             await using var worker = MonokubeProcess.Launch("node", "--bootstrap-kubeconfig", Path.Combine(assets, "auth", "bootstrap-kubeconfig"),
                 "--kubeconfig", dir.File("worker/kubeconfig"), "--root-dir", dir.File("worker"), "--hostname-override=worker-1", "--address=127.0.0.1", "--port=0");
-            await Eventually.WaitAsync(() => Task.FromResult(worker.Output.Contains("worker-1 registered and ready", StringComparison.Ordinal)), TimeSpan.FromSeconds(90), $"the worker to join:\n{worker.Output}");
+            try
+            {
+                await Eventually.WaitAsync(() => Task.FromResult(worker.Output.Contains("worker-1 registered and ready", StringComparison.Ordinal)), TimeSpan.FromSeconds(90), "the worker to join");
+            }
+            catch (TimeoutException e)
+            {
+                var (_, pods, _) = await Kubectl.RunAsync(Kubectl.Find(null), admin, "get", "pods,csr", "-A", "-o", "wide");
+                var (_, logs, _) = await Kubectl.RunAsync(Kubectl.Find(null), admin, "logs", "-n", "kube-system", "-l", "component=kube-controller-manager", "--tail=30", "--prefix");
+                throw new TimeoutException($"{e.Message}\n--- the worker:\n{worker.Output}\n--- the cluster:\n{pods}\n--- the controller-manager:\n{logs}", e);
+            }
+
             Assert.Contains("got its client certificate", worker.Output, StringComparison.Ordinal);
             await Eventually.WaitAsync(async () => (await KubectlOkAsync(admin, "get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-proxy", "--field-selector=spec.nodeName=worker-1", "-o", "jsonpath={.items[*].status.phase}")).Trim() == "Running",
                 TimeSpan.FromSeconds(90), "kube-proxy to run on the worker");
+
+            // Every kube-system pod ends up running and ready: coredns on the worker (the master keeps the seed's
+            // taint), one controller-manager and one scheduler on the one master.
+            await KubectlOkAsync(admin, "wait", "--for=condition=Ready", "pods", "--all", "-n", "kube-system", "--timeout=90s");
             Assert.Equal(0, await worker.TerminateAsync());
         }
         finally

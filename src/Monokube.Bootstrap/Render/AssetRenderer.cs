@@ -244,7 +244,8 @@ public sealed class AssetRenderer(RenderOptions options, TimeProvider time)
         _values["imageRepository"] = options.ImageRepository.TrimEnd('/');
         _values["kubeletImage"] = options.KubeletImage ?? $"{options.ImageRepository.TrimEnd('/')}/kubelet:{options.KubernetesVersion}";
         _values["corednsVersion"] = options.CorednsVersion;
-        _values["controlPlaneReplicas"] = Math.Max(2, options.MasterCount).ToString(CultureInfo.InvariantCulture);
+        // One per master: on the host's network each binds its health port (10257, 10259), which a master has once.
+        _values["controlPlaneReplicas"] = Math.Max(1, options.MasterCount).ToString(CultureInfo.InvariantCulture);
         _values["signingDuration"] = ((long)options.LeafLifetime.TotalHours).ToString(CultureInfo.InvariantCulture) + "h0m0s";
         _values["tokenId"] = tokenId;
         _values["tokenSecret"] = tokenSecret;

@@ -219,6 +219,20 @@ public abstract class RestSemanticsTests(ApiServerFixture server)
     }
 
     [Fact]
+    public async Task Pods_on_the_host_network_get_their_container_ports_as_host_ports_and_templates_do_not()
+    {
+        var ns = await NamespaceAsync();
+        var spec = """{"hostNetwork":true,"containers":[{"name":"c","image":"x","ports":[{"containerPort":10257},{"containerPort":80,"hostPort":8080}]}]}""";
+        var pod = await JsonAsync(await SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{ns}/pods", $$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{{spec}}}"""));
+        var ports = pod["spec"]!["containers"]![0]!["ports"]!;
+        Assert.Equal((10257, 8080), (ports[0]!["hostPort"]!.GetValue<int>(), ports[1]!["hostPort"]!.GetValue<int>()));
+
+        var deployment = await JsonAsync(await SendAsync(HttpMethod.Post, $"/apis/apps/v1/namespaces/{ns}/deployments",
+            """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":""" + spec + "}}}"));
+        Assert.Null(deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]![0]!["hostPort"]);
+    }
+
+    [Fact]
     public async Task Dry_run_field_validation_and_yaml_bodies()
     {
         var ns = await NamespaceAsync();

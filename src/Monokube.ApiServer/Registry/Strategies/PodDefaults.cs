@@ -10,15 +10,28 @@ namespace Monokube.ApiServer.Registry.Strategies;
 /// </summary>
 public static class PodDefaults
 {
-    /// <summary>What only Pods get, not templates: enableServiceLinks, and requests copied from limits.</summary>
+    /// <summary>
+    /// What only Pods get, not templates: enableServiceLinks, requests copied from limits, and on the host's network
+    /// each port's hostPort (its containerPort), which the scheduler then keeps free (templates are left alone since
+    /// kube 1.28).
+    /// </summary>
     public static void ApplyToPod(JsonObject spec)
     {
         ApplyToPodSpec(spec);
         SetIfMissing(spec, "enableServiceLinks", true);
+        var hostNetwork = spec["hostNetwork"] is JsonValue host && host.TryGetValue<bool>(out var onHost) && onHost;
         foreach (var list in new[] { "initContainers", "containers" })
         {
             foreach (var container in (spec[list] as JsonArray)?.OfType<JsonObject>() ?? [])
             {
+                foreach (var port in hostNetwork ? (container["ports"] as JsonArray)?.OfType<JsonObject>() ?? [] : [])
+                {
+                    if ((port.GetLong("hostPort") ?? 0) == 0 && port["containerPort"] is { } containerPort)
+                    {
+                        port["hostPort"] = containerPort.DeepClone();
+                    }
+                }
+
                 if (container.Find("resources.limits") is JsonObject limits && container["resources"] is JsonObject resources)
                 {
                     var requests = resources["requests"] as JsonObject ?? [];
