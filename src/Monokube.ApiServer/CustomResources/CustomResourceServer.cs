@@ -172,6 +172,8 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
                 Converter = name == storage ? null : new CustomResourceConverter(group + "/" + name, group + "/" + storage),
                 Columns = PrinterColumns.From(version["additionalPrinterColumns"] as JsonArray),
                 Schema = CustomResourceSchema.From(version.Find("schema.openAPIV3Schema") as JsonObject, metadata),
+                OpenApiV3Schema = version.Find("schema.openAPIV3Schema") as JsonObject,
+                SelectableFields = [.. (version["selectableFields"] as JsonArray ?? []).OfType<JsonObject>().Select(f => f.GetString("jsonPath")?.TrimStart('.')).OfType<string>()],
             };
         }
     }

@@ -249,6 +249,83 @@ public abstract class CustomResourceTests(ApiServerFixture server)
         await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
     }
 
+    private static string ExplainedVersions(string sizeDescription) => $$"""
+          - name: v1
+            served: true
+            storage: true
+            schema:
+              openAPIV3Schema:
+                type: object
+                description: A widget of the test.
+                properties:
+                  spec:
+                    type: object
+                    description: What the widget should be.
+                    properties:
+                      size: {type: integer, description: '{{sizeDescription}}'}
+                      port: {x-kubernetes-int-or-string: true}
+        """;
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Kubectl_explain_reads_the_crd_schema_from_openapi_v3_and_follows_its_changes(int minor)
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        var kind = ShortName(group);
+        await ServeCrdAsync(group, Crd(group, "Namespaced", ExplainedVersions("How big the widget is.")));
+        await Eventually.WaitAsync(async () => (await server.KubectlAsync(minor, "explain", kind)).ExitCode == 0, TimeSpan.FromSeconds(30), "kubectl explain to find the kind");
+
+        var explained = await server.KubectlOkAsync(minor, "explain", kind);
+        Assert.Contains("KIND:       Widget", explained, StringComparison.Ordinal);
+        Assert.Contains("A widget of the test.", explained, StringComparison.Ordinal);
+        Assert.Matches(@"metadata\s+<ObjectMeta>", explained);
+        Assert.Matches(@"spec\s+<Object>", explained);
+        var field = await server.KubectlOkAsync(minor, "explain", kind + ".spec.size");
+        Assert.Contains("FIELD: size <integer>", field, StringComparison.Ordinal);
+        Assert.Contains("How big the widget is.", field, StringComparison.Ordinal);
+
+        // The document kubectl cached (by the hash in /openapi/v3) is replaced when the CRD changes.
+        var path = $"apis/{group}/v1";
+        var before = JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v3", Token))!["paths"]![path]!["serverRelativeURL"]!.ToString();
+        await server.KubectlOkAsync(minor, "apply", "-f", Write("crd", Crd(group, "Namespaced", ExplainedVersions("How big, in metres."))));
+        await Eventually.WaitAsync(async () => (await server.KubectlAsync(minor, "explain", kind + ".spec.size")).Stdout.Contains("How big, in metres.", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "kubectl explain to show the changed description");
+        var after = JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v3", Token))!["paths"]![path]!["serverRelativeURL"]!.ToString();
+        Assert.NotEqual(before, after);
+
+        // The published PATCH operation declares fieldValidation, so kubectl leaves validation to the server.
+        var (code, _, stderr) = await server.KubectlAsync(minor, "apply", "-f", Write("w", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w1, namespace: default}}\nspec: {{size: 2, colour: red}}\n"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("unknown field \"spec.colour\"", stderr, StringComparison.Ordinal);
+
+        await server.KubectlOkAsync(minor, "delete", "crd", "widgets." + group, "--timeout=60s");
+        await Eventually.WaitAsync(async () => JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v3", Token))!["paths"]![path] is null, TimeSpan.FromSeconds(30), "the group-version to leave /openapi/v3");
+    }
+
+    [Fact]
+    public async Task The_openapi_documents_publish_the_kind_as_kube_apiserver_does()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await ServeCrdAsync(group, Crd(group, "Namespaced", ExplainedVersions("How big the widget is.")));
+        var reversed = string.Join('.', group.Split('.').Reverse());
+        var v3 = JsonNode.Parse(await server.Http.GetStringAsync($"/openapi/v3/apis/{group}/v1", Token))!;
+        var widget = v3["components"]!["schemas"]![reversed + ".v1.Widget"]!;
+        Assert.Equal($$"""[{"group":"{{group}}","kind":"Widget","version":"v1"}]""", widget["x-kubernetes-group-version-kind"]!.ToJsonString());
+        Assert.Equal("#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", widget["properties"]!["metadata"]!["$ref"]!.ToString());
+        Assert.Equal("string", widget["properties"]!["apiVersion"]!["type"]!.ToString());
+        Assert.Equal("""[{"type":"integer"},{"type":"string"}]""", widget["properties"]!["spec"]!["properties"]!["port"]!["anyOf"]!.ToJsonString());
+        Assert.NotNull(v3["components"]!["schemas"]![reversed + ".v1.WidgetList"]);
+        Assert.NotNull(v3["components"]!["schemas"]!["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"]);
+        var patch = v3["paths"]![$"/apis/{group}/v1/namespaces/{{namespace}}/widgets/{{name}}"]!["patch"]!;
+        Assert.Contains(patch["parameters"]!.AsArray(), p => p!["name"]!.ToString() == "fieldValidation");
+        Assert.DoesNotContain("application/strategic-merge-patch+json", patch["requestBody"]!["content"]!.AsObject().Select(c => c.Key));
+
+        var v2 = JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v2", Token))!;
+        var v2Widget = v2["definitions"]![reversed + ".v1.Widget"]!;
+        Assert.Equal("#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", v2Widget["properties"]!["metadata"]!["$ref"]!.ToString());
+        Assert.Null(v2Widget["properties"]!["spec"]!["properties"]!["port"]!["anyOf"]);
+        await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
+    }
+
     [Fact]
     public async Task Invalid_definitions_and_conversion_webhooks_are_refused_with_their_reason()
     {
