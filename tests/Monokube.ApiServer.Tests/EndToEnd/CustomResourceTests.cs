@@ -197,10 +197,16 @@ public abstract class CustomResourceTests(ApiServerFixture server)
         Assert.Equal(2, w1["spec"]!["extra"]!["any"]!.AsArray().Count);
         Assert.Equal("b", w1["metadata"]!["labels"]!["a"]!.ToString());
 
-        // A value of the wrong type is refused.
+        // A value of the wrong type is refused with 422 Invalid, in kube-apiserver's words.
         (code, _, stderr) = await server.KubectlAsync(null, "create", "-f", Write("bad", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w2}}\nspec: {{size: big}}\n"));
         Assert.NotEqual(0, code);
-        Assert.Contains("spec.size", stderr, StringComparison.Ordinal);
+        Assert.Contains("is invalid: spec.size: Invalid value: \"string\": spec.size in body must be of type integer: \"string\"", stderr, StringComparison.Ordinal);
+        using var typed = await server.Http.PostAsync($"/apis/{group}/v1/widgets", new StringContent($$$"""{"apiVersion":"{{{group}}}/v1","kind":"Widget","metadata":{"name":"w3"},"spec":"big"}""", Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, typed.StatusCode);
+        var status = JsonNode.Parse(await typed.Content.ReadAsStringAsync(Token))!;
+        Assert.Equal("Invalid", status["reason"]!.ToString());
+        var cause = Assert.Single(status["details"]!["causes"]!.AsArray())!;
+        Assert.Equal(("FieldValueTypeInvalid", "spec", "Invalid value: \"string\": spec in body must be of type object: \"string\""), (cause["reason"]!.ToString(), cause["field"]!.ToString(), cause["message"]!.ToString()));
         await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
     }
 
@@ -323,6 +329,72 @@ public abstract class CustomResourceTests(ApiServerFixture server)
         var v2Widget = v2["definitions"]![reversed + ".v1.Widget"]!;
         Assert.Equal("#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", v2Widget["properties"]!["metadata"]!["$ref"]!.ToString());
         Assert.Null(v2Widget["properties"]!["spec"]!["properties"]!["port"]!["anyOf"]);
+        await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
+    }
+
+    [Fact]
+    public async Task Nullable_formats_list_types_combinators_and_embedded_resources_are_honoured_in_kubes_words()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await ServeCrdAsync(group, Crd(group, "Cluster", """
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        properties:
+                          replicas: {type: integer, default: 1}
+                          note: {type: string, nullable: true}
+                          plain: {type: string}
+                          id: {type: string, format: uuid}
+                          when: {type: string, format: date-time}
+                          tags: {type: array, x-kubernetes-list-type: set, items: {type: string}}
+                          ports:
+                            type: array
+                            x-kubernetes-list-type: map
+                            x-kubernetes-list-map-keys: [name]
+                            items: {type: object, required: [name], properties: {name: {type: string}, port: {type: integer}}}
+                          size: {type: integer, multipleOf: 2}
+                          choice: {type: string, oneOf: [{pattern: '^a'}, {pattern: '^b'}]}
+                          either: {type: string, anyOf: [{minLength: 3}, {pattern: '^x'}]}
+                          notx: {type: string, not: {pattern: '^x'}}
+                          template: {type: object, x-kubernetes-embedded-resource: true, x-kubernetes-preserve-unknown-fields: true}
+            """));
+
+        // A null is kept where the field is nullable, dropped (then defaulted) where it is not.
+        await server.KubectlOkAsync(null, "create", "-f", Write("ok", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: ok}}\nspec: {{note: null, plain: null, replicas: null, id: 0d8e52f4-3b1c-4f8e-9a51-7c9b2a9f4e11, when: '2024-05-01T10:00:00Z', tags: [a, b], choice: abc, either: xy, template: {{apiVersion: v1, kind: Pod, metadata: {{name: p}}, spec: {{x: 1}}}}}}\n"));
+        var ok = JsonNode.Parse(await server.KubectlOkAsync(null, "get", "widgets." + group, "ok", "-o", "json"))!["spec"]!.AsObject();
+        Assert.True(ok.ContainsKey("note") && ok["note"] is null);
+        Assert.False(ok.ContainsKey("plain"));
+        Assert.Equal(1, ok["replicas"]!.GetValue<int>());
+        Assert.Equal(1, ok["template"]!["spec"]!["x"]!.GetValue<int>());
+
+        foreach (var (spec, message) in new[]
+        {
+            ("{replicas: 1.5}", "spec.replicas: Invalid value: \"number\": spec.replicas in body must be of type integer: \"number\""),
+            ("{tags: [a, null]}", "spec.tags[1]: Invalid value: \"null\": spec.tags[1] in body must be of type string: \"null\""),
+            ("{id: nope}", "spec.id: Invalid value: \"nope\": spec.id in body must be of type uuid: \"nope\""),
+            ("{when: yesterday}", "spec.when: Invalid value: \"yesterday\": spec.when in body must be of type date-time: \"yesterday\""),
+            ("{tags: [a, b, a]}", "spec.tags[2]: Duplicate value: \"a\""),
+            ("{ports: [{name: http, port: 1}, {name: http, port: 2}]}", "spec.ports[1]: Duplicate value: map[string]interface {}{\"name\":\"http\"}"),
+            ("{size: 3}", "spec.size: Invalid value: 3: spec.size in body should be a multiple of 2"),
+            ("{choice: c}", "\"spec.choice\" must validate one and only one schema (oneOf). Found none valid"),
+            ("{either: ab}", "\"spec.either\" must validate at least one schema (anyOf)"),
+            ("{notx: xy}", "\"spec.notx\" must not validate the schema (not)"),
+            ("{template: {metadata: {name: p}}}", "spec.template.kind: Required value: must not be empty"),
+            ("{template: {apiVersion: v1, kind: Pod, metadata: {name: A_B}}}", "spec.template.metadata.name: Invalid value: \"A_B\": a lowercase RFC 1123 subdomain"),
+        })
+        {
+            var (code, _, stderr) = await server.KubectlAsync(null, "create", "-f", Write("bad", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: bad}}\nspec: {spec}\n"));
+            Assert.NotEqual(0, code);
+            Assert.Contains("is invalid", stderr, StringComparison.Ordinal);
+            Assert.Contains(message, stderr, StringComparison.Ordinal);
+        }
+
         await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
     }
 
