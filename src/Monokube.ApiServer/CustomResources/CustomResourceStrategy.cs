@@ -12,17 +12,22 @@ namespace Monokube.ApiServer.CustomResources;
 /// <summary>
 /// Custom resources of one CRD version: the generation follows spec changes, `default`s of the openAPIV3Schema fill
 /// in missing fields on every write, and the schema's types and value rules (<see cref="CustomResourceValidator"/>)
-/// refuse an object with 422 Invalid and the messages kube-apiserver gives.
+/// refuse an object with 422 Invalid and the messages kube-apiserver gives. The version's selectableFields can be
+/// named in field selectors of lists and watches.
 /// </summary>
 public sealed class CustomResourceStrategy : ResourceStrategy
 {
     private readonly JsonObject? _schema;
 
-    public CustomResourceStrategy(JsonObject? schema)
+    public CustomResourceStrategy(JsonObject? schema, IReadOnlyList<string>? selectableFields = null)
     {
         _schema = schema;
         TracksGeneration = true;
+        SelectableFields = (selectableFields ?? []).Distinct(StringComparer.Ordinal).ToDictionary(f => f, f => (Func<JsonObject, string?>)(obj => obj.GetScalarText(f)), StringComparer.Ordinal);
     }
+
+    /// <summary>The version's selectableFields (besides metadata.name and metadata.namespace), as field selectors read them.</summary>
+    public override IReadOnlyDictionary<string, Func<JsonObject, string?>> SelectableFields { get; }
 
     public override void PrepareForCreate(StrategyContext context, ResourceDefinition resource, JsonObject obj)
     {

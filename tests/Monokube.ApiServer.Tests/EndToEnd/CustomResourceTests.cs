@@ -399,6 +399,84 @@ public abstract class CustomResourceTests(ApiServerFixture server)
     }
 
     [Fact]
+    public async Task Selectable_fields_filter_lists_and_watches_and_other_fields_are_refused()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await ServeCrdAsync(group, Crd(group, "Cluster", """
+              - name: v1
+                served: true
+                storage: true
+                selectableFields: [{jsonPath: .spec.color}, {jsonPath: .spec.size}]
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec: {type: object, properties: {color: {type: string}, size: {type: integer}, shape: {type: string}}}
+            """));
+        foreach (var (name, color, size) in new[] { ("red1", "red", 1), ("red2", "red", 2), ("blue1", "blue", 1) })
+        {
+            await server.KubectlOkAsync(null, "create", "-f", Write("w", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: {name}}}\nspec: {{color: {color}, size: {size}, shape: round}}\n"));
+        }
+
+        var red = await server.KubectlOkAsync(null, "get", "widgets." + group, "--field-selector", "spec.color=red", "-o", "name");
+        Assert.Equal([$"widget.{group}/red1", $"widget.{group}/red2"], red.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var small = await server.KubectlOkAsync(null, "get", "widgets." + group, "--field-selector", "spec.size=1,spec.color!=red", "-o", "name");
+        Assert.Equal([$"widget.{group}/blue1"], small.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        // A watch sees only what the selector picks.
+        using var watch = await server.Http.GetAsync($"/apis/{group}/v1/widgets?watch=true&fieldSelector=spec.color%3Dblue&timeoutSeconds=5", HttpCompletionOption.ResponseHeadersRead, Token);
+        using var reader = new StreamReader(await watch.Content.ReadAsStreamAsync(Token));
+        var first = JsonNode.Parse((await reader.ReadLineAsync(Token))!)!;
+        Assert.Equal("blue1", first["object"]!["metadata"]!["name"]!.ToString());
+        await server.KubectlOkAsync(null, "patch", "widgets." + group, "red1", "--type=merge", "-p", """{"spec":{"color":"blue"}}""");
+        var next = JsonNode.Parse((await reader.ReadLineAsync(Token))!)!;
+        Assert.Equal("red1", next["object"]!["metadata"]!["name"]!.ToString());
+
+        var (code, _, stderr) = await server.KubectlAsync(null, "get", "widgets." + group, "--field-selector", "spec.shape=round");
+        Assert.NotEqual(0, code);
+        Assert.Contains("field label not supported: spec.shape", stderr, StringComparison.Ordinal);
+        await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
+    }
+
+    [Fact]
+    public async Task A_crd_whose_names_another_crd_of_its_group_holds_is_not_accepted_nor_served()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await ServeCrdAsync(group, Crd(group));
+        var gadgets = $$"""
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: gadgets.{{group}}}
+            spec:
+              group: {{group}}
+              scope: Namespaced
+              names: {plural: gadgets, kind: Gadget, shortNames: [{{ShortName(group)}}]}
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+            """;
+        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", gadgets));
+        await server.KubectlOkAsync(null, "wait", "--for=condition=NamesAccepted=False", "crd/gadgets." + group, "--timeout=30s");
+        var crd = JsonNode.Parse(await server.KubectlOkAsync(null, "get", "crd", "gadgets." + group, "-o", "json"))!;
+        var conditions = crd["status"]!["conditions"]!.AsArray();
+        var names = conditions.First(c => c!["type"]!.ToString() == "NamesAccepted")!;
+        Assert.Equal(("ShortNamesConflict", $"\"{ShortName(group)}\" is already in use"), (names["reason"]!.ToString(), names["message"]!.ToString()));
+        var established = conditions.First(c => c!["type"]!.ToString() == "Established")!;
+        Assert.Equal(("False", "NotAccepted"), (established["status"]!.ToString(), established["reason"]!.ToString()));
+        using var notServed = await server.Http.GetAsync($"/apis/{group}/v1/gadgets", Token);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, notServed.StatusCode);
+
+        // Freed of the clash, it is accepted and served.
+        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", gadgets.Replace($"shortNames: [{ShortName(group)}]", "shortNames: [gd" + ShortName(group)[2..] + "]", StringComparison.Ordinal)));
+        await server.KubectlOkAsync(null, "wait", "--for=condition=Established", "crd/gadgets." + group, "--timeout=30s");
+        await Eventually.WaitAsync(async () => (await server.Http.GetAsync($"/apis/{group}/v1/gadgets", Token)).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "gadgets to be served");
+        await server.KubectlOkAsync(null, "delete", "crd", "gadgets." + group, "widgets." + group, "--timeout=60s");
+    }
+
+    [Fact]
     public async Task Invalid_definitions_and_conversion_webhooks_are_refused_with_their_reason()
     {
         var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
