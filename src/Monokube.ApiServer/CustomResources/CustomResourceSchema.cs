@@ -5,10 +5,11 @@ using Monokube.ApiServer.Schema;
 namespace Monokube.ApiServer.CustomResources;
 
 /// <summary>
-/// A CRD version's structural openAPIV3Schema as the schema objects are decoded against: fields the schema does not
-/// name are pruned (and refused with fieldValidation=Strict), values of the wrong type are refused.
-/// x-kubernetes-preserve-unknown-fields keeps a subtree as sent, x-kubernetes-int-or-string takes either, and
-/// apiVersion, kind and metadata (ObjectMeta's fields) are always known.
+/// A CRD version's structural openAPIV3Schema as the schema objects are pruned against: fields the schema does not
+/// name are pruned (and refused with fieldValidation=Strict), nulls are dropped unless the field is nullable.
+/// x-kubernetes-preserve-unknown-fields keeps unknown fields (and checks the known ones), and apiVersion, kind and
+/// metadata (ObjectMeta's fields) are known at the root and in x-kubernetes-embedded-resource objects. Types are
+/// left to <see cref="CustomResourceValidator"/>.
 /// </summary>
 public static class CustomResourceSchema
 {
@@ -19,60 +20,59 @@ public static class CustomResourceSchema
             return null;
         }
 
-        var root = Convert(openApi);
-        if (root.Type != SchemaType.Object)
-        {
-            return root;
-        }
-
-        var properties = new Dictionary<string, SchemaNode>(root.Properties, StringComparer.Ordinal)
-        {
-            ["apiVersion"] = SchemaNode.String,
-            ["kind"] = SchemaNode.String,
-            ["metadata"] = metadata,
-        };
-        return new SchemaNode(SchemaType.Object, null, () => properties);
+        return Convert(openApi, metadata, root: true);
     }
 
-    private static SchemaNode Convert(JsonObject schema)
+    private static SchemaNode Convert(JsonObject schema, SchemaNode metadata, bool root = false)
     {
-        if (schema.GetBool("x-kubernetes-preserve-unknown-fields") || schema.GetBool("x-kubernetes-embedded-resource"))
-        {
-            return SchemaNode.Any;
-        }
-
+        var nullable = schema.GetBool("nullable");
+        var preserve = schema.GetBool("x-kubernetes-preserve-unknown-fields");
+        var embedded = root || schema.GetBool("x-kubernetes-embedded-resource");
         if (schema.GetBool("x-kubernetes-int-or-string"))
         {
-            return new SchemaNode(SchemaType.IntOrString);
+            return new SchemaNode(SchemaType.IntOrString) { Nullable = nullable };
         }
 
-        switch (schema.GetString("type"))
+        var type = schema.GetString("type");
+        if (type == "object" || (type is null && (embedded || schema["properties"] is JsonObject)))
         {
-            case "object":
-                if (schema["properties"] is JsonObject props)
+            if (schema["properties"] is JsonObject || embedded)
+            {
+                var properties = (schema["properties"] as JsonObject ?? []).Where(p => p.Value is JsonObject).ToDictionary(p => p.Key, p => Convert((JsonObject)p.Value!, metadata), StringComparer.Ordinal);
+                if (embedded)
                 {
-                    var properties = props.Where(p => p.Value is JsonObject).ToDictionary(p => p.Key, p => Convert((JsonObject)p.Value!), StringComparer.Ordinal);
-                    return new SchemaNode(SchemaType.Object, null, () => properties);
+                    // apiVersion, kind and metadata (ObjectMeta's fields) of the object itself or of an embedded one.
+                    properties["apiVersion"] = SchemaNode.String;
+                    properties["kind"] = SchemaNode.String;
+                    properties["metadata"] = metadata;
                 }
 
-                return schema["additionalProperties"] switch
-                {
-                    JsonObject values => new SchemaNode(SchemaType.Map, null, null, Convert(values)),
-                    JsonValue allowed when allowed.GetValueKind() == System.Text.Json.JsonValueKind.True => SchemaNode.Any,
-                    _ => new SchemaNode(SchemaType.Object),
-                };
-            case "array":
-                return new SchemaNode(SchemaType.Array, null, null, schema["items"] is JsonObject items ? Convert(items) : SchemaNode.Any);
-            case "string":
-                return SchemaNode.String;
-            case "integer":
-                return new SchemaNode(SchemaType.Integer);
-            case "number":
-                return new SchemaNode(SchemaType.Number);
-            case "boolean":
-                return new SchemaNode(SchemaType.Boolean);
-            default:
-                return SchemaNode.Any;
+                return new SchemaNode(SchemaType.Object, null, () => properties) { Nullable = nullable, PreservesUnknownFields = preserve };
+            }
+
+            if (preserve)
+            {
+                return new SchemaNode(SchemaType.Any) { Nullable = nullable };
+            }
+
+            return schema["additionalProperties"] switch
+            {
+                JsonObject values => new SchemaNode(SchemaType.Map, null, null, Convert(values, metadata)) { Nullable = nullable },
+                JsonValue allowed when allowed.GetValueKind() == System.Text.Json.JsonValueKind.True => new SchemaNode(SchemaType.Any) { Nullable = nullable },
+                _ => new SchemaNode(SchemaType.Object) { Nullable = nullable },
+            };
         }
+
+        if (preserve)
+        {
+            return new SchemaNode(SchemaType.Any) { Nullable = nullable };
+        }
+
+        // Types are checked by the validator (422 Invalid, as kube answers); here they only say what to descend into.
+        return type switch
+        {
+            "array" => new SchemaNode(SchemaType.Array, null, null, schema["items"] is JsonObject items ? Convert(items, metadata) : SchemaNode.Any) { Nullable = nullable },
+            _ => new SchemaNode(SchemaType.Any) { Nullable = nullable },
+        };
     }
 }

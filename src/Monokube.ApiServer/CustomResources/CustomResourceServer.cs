@@ -98,7 +98,15 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
     {
         var served = new Dictionary<string, List<ResourceDefinition>>(StringComparer.Ordinal);
         var signatures = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, crd) in _crds.Items.OrderBy(i => i.Key, StringComparer.Ordinal))
+        // Names already accepted are held first; then the oldest CRD wins a name two ask for.
+        var claims = new CrdNameClaims();
+        var ordered = _crds.Items.OrderBy(i => i.Value.GetString("metadata.creationTimestamp"), StringComparer.Ordinal).ThenBy(i => i.Key, StringComparer.Ordinal).ToList();
+        foreach (var (key, crd) in ordered.Where(i => HasCondition(i.Value, "NamesAccepted", "True") && i.Value.Find("status.acceptedNames") is JsonObject))
+        {
+            claims.Claim(key, crd, (JsonObject)crd.Find("status.acceptedNames")!);
+        }
+
+        foreach (var (key, crd) in ordered)
         {
             if (crd.GetString("metadata.deletionTimestamp") is not null)
             {
@@ -106,6 +114,15 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
                 continue;
             }
 
+            var conflict = claims.Conflict(key, crd);
+            if (conflict is not null)
+            {
+                // Not served until its names are free, as kube-apiserver serves only Established CRDs.
+                await UpdateStatusAsync(key, crd, conflict, cancellationToken);
+                continue;
+            }
+
+            claims.Claim(key, crd);
             var group = crd.GetString("spec.group")!;
             if (!served.TryGetValue(group, out var definitions))
             {
@@ -115,7 +132,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
 
             definitions.AddRange(Definitions(crd, _metadataSchema));
             signatures[group] = signatures.GetValueOrDefault(group, "") + crd["spec"]?.ToJsonString();
-            await UpdateStatusAsync(key, crd, cancellationToken);
+            await UpdateStatusAsync(key, crd, null, cancellationToken);
         }
 
         // A group is rebuilt only when a definition in it changed, which keeps discovery and OpenAPI caches valid.
@@ -145,6 +162,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         foreach (var version in versions.Where(v => v.GetBool("served")))
         {
             var name = version.GetString("name")!;
+            IReadOnlyList<string> selectable = [.. (version["selectableFields"] as JsonArray ?? []).OfType<JsonObject>().Select(f => f.GetString("jsonPath")?.TrimStart('.')).OfType<string>()];
             var subresources = new List<SubresourceDefinition>();
             if (version.Find("subresources.status") is JsonObject)
             {
@@ -167,11 +185,13 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
                 ShortNames = Strings(crd.Find("spec.names.shortNames")),
                 Categories = Strings(crd.Find("spec.names.categories")),
                 Subresources = subresources,
-                Strategy = new CustomResourceStrategy(version.Find("schema.openAPIV3Schema") as JsonObject),
+                Strategy = new CustomResourceStrategy(version.Find("schema.openAPIV3Schema") as JsonObject, selectable),
                 IsBuiltinGroup = false,
                 Converter = name == storage ? null : new CustomResourceConverter(group + "/" + name, group + "/" + storage),
                 Columns = PrinterColumns.From(version["additionalPrinterColumns"] as JsonArray),
                 Schema = CustomResourceSchema.From(version.Find("schema.openAPIV3Schema") as JsonObject, metadata),
+                OpenApiV3Schema = version.Find("schema.openAPIV3Schema") as JsonObject,
+                SelectableFields = selectable,
             };
         }
     }
@@ -180,10 +200,10 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         [.. (node as JsonArray ?? []).Select(n => n?.ToString()).OfType<string>()];
 
     // acceptedNames, storedVersions, NamesAccepted and Established, written once (and again if the names change).
-    private async Task UpdateStatusAsync(string key, JsonObject cached, CancellationToken cancellationToken)
+    private async Task UpdateStatusAsync(string key, JsonObject cached, (string Reason, string Message)? conflict, CancellationToken cancellationToken)
     {
         // Most passes find the status right in the cache and read nothing from the store.
-        if (!WithStatus((JsonObject)cached.DeepClone()))
+        if (!WithStatus((JsonObject)cached.DeepClone(), conflict))
         {
             return;
         }
@@ -195,7 +215,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         }
 
         var crd = ObjectWriter.Parse(stored.Object!.Value);
-        if (WithStatus(crd))
+        if (WithStatus(crd, conflict))
         {
             // A lost race (the CRD changed meanwhile) is retried by the change event that caused it.
             await _store.UpdateAsync(key, JsonOutput.ToBytes(crd), new Preconditions(stored.Object.ModRevision), cancellationToken);
@@ -203,7 +223,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
     }
 
     // Brings the CRD's status in line with its spec; whether anything changed.
-    private bool WithStatus(JsonObject crd)
+    private bool WithStatus(JsonObject crd, (string Reason, string Message)? conflict)
     {
         var status = crd["status"] as JsonObject ?? [];
         var names = crd.Find("spec.names")?.DeepClone() as JsonObject ?? [];
@@ -212,7 +232,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         var storageVersion = (crd.Find("spec.versions") as JsonArray ?? []).OfType<JsonObject>().FirstOrDefault(v => v.GetBool("storage"))?.GetString("name");
         var storedVersions = status["storedVersions"] as JsonArray ?? [];
         var changed = false;
-        if (!JsonNode.DeepEquals(status["acceptedNames"], names))
+        if (conflict is null && !JsonNode.DeepEquals(status["acceptedNames"], names))
         {
             status["acceptedNames"] = names;
             changed = true;
@@ -227,9 +247,13 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
 
         var conditions = status["conditions"] as JsonArray ?? [];
         var now = KubeTime.Format(_time.GetUtcNow());
-        foreach (var (type, reason, message) in new[] { ("NamesAccepted", "NoConflicts", "no conflicts found"), ("Established", "InitialNamesAccepted", "the initial names have been accepted") })
+        var established = HasCondition(crd, "Established", "True");
+        var wanted = conflict is { } c
+            ? new[] { ("NamesAccepted", "False", c.Reason, c.Message), established ? ("Established", "True", "InitialNamesAccepted", "the initial names have been accepted") : ("Established", "False", "NotAccepted", "not all names are accepted") }
+            : [("NamesAccepted", "True", "NoConflicts", "no conflicts found"), ("Established", "True", "InitialNamesAccepted", "the initial names have been accepted")];
+        foreach (var (type, state, reason, message) in wanted)
         {
-            if (conditions.OfType<JsonObject>().Any(c => c.GetString("type") == type && c.GetString("status") == "True"))
+            if (conditions.OfType<JsonObject>().Any(c => c.GetString("type") == type && c.GetString("status") == state && c.GetString("reason") == reason && c.GetString("message") == message))
             {
                 continue;
             }
@@ -239,7 +263,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
                 conditions.Remove(old);
             }
 
-            conditions.Add((JsonNode)new JsonObject { ["type"] = type, ["status"] = "True", ["lastTransitionTime"] = now, ["reason"] = reason, ["message"] = message });
+            conditions.Add((JsonNode)new JsonObject { ["type"] = type, ["status"] = state, ["lastTransitionTime"] = now, ["reason"] = reason, ["message"] = message });
             changed = true;
         }
 
@@ -247,6 +271,9 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         crd["status"] = status;
         return changed;
     }
+
+    private static bool HasCondition(JsonObject crd, string type, string status) =>
+        (crd.Find("status.conditions") as JsonArray ?? []).OfType<JsonObject>().Any(c => c.GetString("type") == type && c.GetString("status") == status);
 
     // A deleted CRD: its custom resources go (every version lives under one prefix), then the finalizer, then the CRD.
     private async Task CleanUpAsync(string key, JsonObject crd, CancellationToken cancellationToken)

@@ -28,9 +28,13 @@ public static class FieldValidation
         if (resource.Schema is { } schema)
         {
             var pruned = SchemaPruner.Prune(obj, schema);
-            if (pruned.TypeErrors.Count > 0)
+
+            // A custom resource is decoded without types but for its metadata; its schema's validation answers
+            // wrong types elsewhere with 422 Invalid, as kube-apiserver's.
+            var typeErrors = resource.IsBuiltinGroup ? pruned.TypeErrors : pruned.TypeErrors.Where(e => e.Path == "metadata" || e.Path.StartsWith("metadata.", StringComparison.Ordinal)).ToList();
+            if (typeErrors.Count > 0)
             {
-                throw new ApiException(Statuses.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: {pruned.TypeErrors[0]}"));
+                throw new ApiException(Statuses.BadRequest($"{resource.Kind} in version \"{resource.Version}\" cannot be handled as a {resource.Kind}: {typeErrors[0].Message}"));
             }
 
             unknown = pruned.UnknownFields;

@@ -25,7 +25,7 @@ public static class OpenApiDocuments
             w.WriteString("openapi", "3.0.0");
             WriteInfo(w);
             w.WriteStartObject("paths");
-            foreach (var resource in registry.InGroupVersion(group, version).Where(r => r.Schema?.ModelName is not null))
+            foreach (var resource in registry.InGroupVersion(group, version).Where(IsPublished))
             {
                 operations.WriteResource(w, resource);
             }
@@ -49,7 +49,7 @@ public static class OpenApiDocuments
             w.WriteString("swagger", "2.0");
             WriteInfo(w);
             w.WriteStartObject("paths");
-            foreach (var resource in registry.Resources.Where(r => r.Schema?.ModelName is not null))
+            foreach (var resource in registry.Resources.Where(IsPublished))
             {
                 operations.WriteResource(w, resource);
             }
@@ -61,6 +61,9 @@ public static class OpenApiDocuments
             w.WriteEndObject();
         });
     }
+
+    // Built-in kinds with a model type, and every custom resource (whose CRD's schema is published).
+    private static bool IsPublished(ResourceDefinition resource) => resource.Schema?.ModelName is not null || !resource.IsBuiltinGroup;
 
     /// <summary>kube-openapi's hash: upper-case hex SHA-512 of the document's JSON.</summary>
     public static string Hash(byte[] document) => Convert.ToHexString(SHA512.HashData(document));

@@ -9,6 +9,9 @@ internal sealed class OperationWriter(SchemaWriter schemas, bool v3)
     private static readonly string[] ResponseTypes = ["application/json", "application/yaml"];
     private static readonly string[] PatchTypes = ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"];
 
+    // Custom resources take no strategic merge patches.
+    private static readonly string[] CustomResourcePatchTypes = ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json"];
+
     private static readonly (string Name, string Type, string Description)[] ListParameters =
     [
         ("allowWatchBookmarks", "boolean", "allowWatchBookmarks requests watch events with type \"BOOKMARK\"."),
@@ -41,30 +44,31 @@ internal sealed class OperationWriter(SchemaWriter schemas, bool v3)
     public void WriteResource(Utf8JsonWriter w, ResourceDefinition resource)
     {
         var root = resource.ApiVersion == resource.Version ? "/api/" + resource.Version : "/apis/" + resource.ApiVersion;
-        var objectName = schemas.Require(resource.Schema!, (resource.Group, resource.Version, resource.Kind));
+        var objectName = schemas.RequireKind(resource);
         schemas.RequireList(resource);
         var listName = schemas.ListName(resource);
         var gvk = (resource.Group, resource.Version, resource.Kind);
         var scope = resource.Namespaced ? "Namespaced" : "";
         var collection = resource.Namespaced ? $"{root}/namespaces/{{namespace}}/{resource.Plural}" : $"{root}/{resource.Plural}";
         var id = Ident(resource);
+        var patchTypes = resource.IsBuiltinGroup ? PatchTypes : CustomResourcePatchTypes;
 
         if (resource.Supports("list") || resource.Supports("create") || resource.Supports("deletecollection"))
         {
             w.WriteStartObject(collection);
             if (resource.Supports("deletecollection"))
             {
-                WriteOperation(w, "delete", $"deletecollection{id}{scope}{resource.Kind}", $"delete collection of {resource.Kind}", "deletecollection", gvk, DeleteParameters.Concat(ListParameters), "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions", false, DefinitionNames.MetaPackage + ".Status");
+                WriteOperation(w, "delete", $"deletecollection{id}{scope}{resource.Kind}", $"delete collection of {resource.Kind}", "deletecollection", gvk, DeleteParameters.Concat(ListParameters), "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions", null, DefinitionNames.MetaPackage + ".Status");
             }
 
             if (resource.Supports("list"))
             {
-                WriteOperation(w, "get", $"list{id}{scope}{resource.Kind}", $"list or watch objects of kind {resource.Kind}", "list", gvk, ListParameters, null, false, listName);
+                WriteOperation(w, "get", $"list{id}{scope}{resource.Kind}", $"list or watch objects of kind {resource.Kind}", "list", gvk, ListParameters, null, null, listName);
             }
 
             if (resource.Supports("create"))
             {
-                WriteOperation(w, "post", $"create{id}{scope}{resource.Kind}", $"create a {resource.Kind}", "post", gvk, WriteParameters, objectName, false, objectName);
+                WriteOperation(w, "post", $"create{id}{scope}{resource.Kind}", $"create a {resource.Kind}", "post", gvk, WriteParameters, objectName, null, objectName);
             }
 
             WritePathParameters(w, resource.Namespaced, null);
@@ -76,22 +80,22 @@ internal sealed class OperationWriter(SchemaWriter schemas, bool v3)
             w.WriteStartObject(collection + "/{name}");
             if (resource.Supports("delete"))
             {
-                WriteOperation(w, "delete", $"delete{id}{scope}{resource.Kind}", $"delete a {resource.Kind}", "delete", gvk, DeleteParameters, DefinitionNames.MetaPackage + ".DeleteOptions", false, DefinitionNames.MetaPackage + ".Status");
+                WriteOperation(w, "delete", $"delete{id}{scope}{resource.Kind}", $"delete a {resource.Kind}", "delete", gvk, DeleteParameters, DefinitionNames.MetaPackage + ".DeleteOptions", null, DefinitionNames.MetaPackage + ".Status");
             }
 
             if (resource.Supports("get"))
             {
-                WriteOperation(w, "get", $"read{id}{scope}{resource.Kind}", $"read the specified {resource.Kind}", "get", gvk, [], null, false, objectName);
+                WriteOperation(w, "get", $"read{id}{scope}{resource.Kind}", $"read the specified {resource.Kind}", "get", gvk, [], null, null, objectName);
             }
 
             if (resource.Supports("patch"))
             {
-                WriteOperation(w, "patch", $"patch{id}{scope}{resource.Kind}", $"partially update the specified {resource.Kind}", "patch", gvk, WriteParameters.Append(("force", "boolean", "Force is going to \"force\" Apply requests.")), DefinitionNames.MetaPackage + ".Patch", true, objectName);
+                WriteOperation(w, "patch", $"patch{id}{scope}{resource.Kind}", $"partially update the specified {resource.Kind}", "patch", gvk, WriteParameters.Append(("force", "boolean", "Force is going to \"force\" Apply requests.")), DefinitionNames.MetaPackage + ".Patch", patchTypes, objectName);
             }
 
             if (resource.Supports("update"))
             {
-                WriteOperation(w, "put", $"replace{id}{scope}{resource.Kind}", $"replace the specified {resource.Kind}", "put", gvk, WriteParameters, objectName, false, objectName);
+                WriteOperation(w, "put", $"replace{id}{scope}{resource.Kind}", $"replace the specified {resource.Kind}", "put", gvk, WriteParameters, objectName, null, objectName);
             }
 
             WritePathParameters(w, resource.Namespaced, resource.Kind);
@@ -101,13 +105,12 @@ internal sealed class OperationWriter(SchemaWriter schemas, bool v3)
         foreach (var sub in resource.Subresources.Where(s => s.Name is "status" or "scale"))
         {
             var subGvk = (sub.Group, sub.Version, sub.Kind);
-            var subSchema = sub.Name == "scale" ? Schema.ModelSchemas.For(typeof(k8s.Models.V1Scale)) : resource.Schema!;
-            var subName = schemas.Require(subSchema, sub.Name == "scale" ? [("autoscaling", "v1", "Scale")] : [gvk]);
+            var subName = sub.Name == "scale" ? schemas.Require(Schema.ModelSchemas.For(typeof(k8s.Models.V1Scale)), ("autoscaling", "v1", "Scale")) : objectName;
             var suffix = sub.Name == "scale" ? "Scale" : "Status";
             w.WriteStartObject($"{collection}/{{name}}/{sub.Name}");
-            WriteOperation(w, "get", $"read{id}{scope}{resource.Kind}{suffix}", $"read {sub.Name} of the specified {resource.Kind}", "get", subGvk, [], null, false, subName);
-            WriteOperation(w, "patch", $"patch{id}{scope}{resource.Kind}{suffix}", $"partially update {sub.Name} of the specified {resource.Kind}", "patch", subGvk, WriteParameters.Append(("force", "boolean", "Force is going to \"force\" Apply requests.")), DefinitionNames.MetaPackage + ".Patch", true, subName);
-            WriteOperation(w, "put", $"replace{id}{scope}{resource.Kind}{suffix}", $"replace {sub.Name} of the specified {resource.Kind}", "put", subGvk, WriteParameters, subName, false, subName);
+            WriteOperation(w, "get", $"read{id}{scope}{resource.Kind}{suffix}", $"read {sub.Name} of the specified {resource.Kind}", "get", subGvk, [], null, null, subName);
+            WriteOperation(w, "patch", $"patch{id}{scope}{resource.Kind}{suffix}", $"partially update {sub.Name} of the specified {resource.Kind}", "patch", subGvk, WriteParameters.Append(("force", "boolean", "Force is going to \"force\" Apply requests.")), DefinitionNames.MetaPackage + ".Patch", patchTypes, subName);
+            WriteOperation(w, "put", $"replace{id}{scope}{resource.Kind}{suffix}", $"replace {sub.Name} of the specified {resource.Kind}", "put", subGvk, WriteParameters, subName, null, subName);
             WritePathParameters(w, resource.Namespaced, resource.Kind);
             w.WriteEndObject();
         }
@@ -115,21 +118,21 @@ internal sealed class OperationWriter(SchemaWriter schemas, bool v3)
         if (resource.Namespaced && resource.Supports("list"))
         {
             w.WriteStartObject($"{root}/{resource.Plural}");
-            WriteOperation(w, "get", $"list{id}{resource.Kind}ForAllNamespaces", $"list or watch objects of kind {resource.Kind}", "list", gvk, ListParameters, null, false, listName);
+            WriteOperation(w, "get", $"list{id}{resource.Kind}ForAllNamespaces", $"list or watch objects of kind {resource.Kind}", "list", gvk, ListParameters, null, null, listName);
             WritePathParameters(w, namespaced: false, null);
             w.WriteEndObject();
         }
     }
 
     private void WriteOperation(Utf8JsonWriter w, string method, string operationId, string description, string action, (string Group, string Version, string Kind) gvk,
-        IEnumerable<(string Name, string Type, string Description)> parameters, string? bodyName, bool patchBody, string responseName)
+        IEnumerable<(string Name, string Type, string Description)> parameters, string? bodyName, IReadOnlyList<string>? patchTypes, string responseName)
     {
         w.WriteStartObject(method);
         w.WriteString("description", description);
         w.WriteString("operationId", operationId);
         if (!v3)
         {
-            WriteStrings(w, "consumes", patchBody ? PatchTypes : bodyName is null ? ["*/*"] : ["*/*"]);
+            WriteStrings(w, "consumes", patchTypes ?? ["*/*"]);
             WriteStrings(w, "produces", ResponseTypes);
             WriteStrings(w, "schemes", ["https"]);
         }
@@ -156,7 +159,7 @@ internal sealed class OperationWriter(SchemaWriter schemas, bool v3)
         {
             w.WriteStartObject("requestBody");
             w.WriteStartObject("content");
-            foreach (var type in patchBody ? PatchTypes : ["*/*"])
+            foreach (var type in patchTypes ?? ["*/*"])
             {
                 w.WriteStartObject(type);
                 w.WritePropertyName("schema");

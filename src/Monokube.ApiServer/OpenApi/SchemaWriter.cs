@@ -34,6 +34,25 @@ public sealed class SchemaWriter(DefinitionNames names, bool v3)
         return name;
     }
 
+    /// <summary>
+    /// The definition name of a resource's kind: a model type's, or a custom resource's published schema (registered
+    /// to be written, with the ObjectMeta it refers to).
+    /// </summary>
+    public string RequireKind(ResourceDefinition resource)
+    {
+        if (resource.Schema?.ModelName is not null)
+        {
+            return Require(resource.Schema, (resource.Group, resource.Version, resource.Kind));
+        }
+
+        var name = CustomResourceOpenApi.DefinitionName(resource);
+        _custom.TryAdd(name, CustomResourceOpenApi.KindSchema(resource, v3, RefPrefix));
+        Require(ModelSchemas.For(typeof(k8s.Models.V1ObjectMeta)));
+        return name;
+    }
+
+    private readonly Dictionary<string, System.Text.Json.Nodes.JsonObject> _custom = new(StringComparer.Ordinal);
+
     /// <summary>A definition written by hand (lists of a kind), registered so it is emitted with the rest.</summary>
     public void RequireList(ResourceDefinition resource)
     {
@@ -42,7 +61,10 @@ public sealed class SchemaWriter(DefinitionNames names, bool v3)
 
     private readonly Dictionary<string, ResourceDefinition> _lists = new(StringComparer.Ordinal);
 
-    public string ListName(ResourceDefinition resource) => names.For(resource.Schema!.ModelName!) + "List";
+    public string ListName(ResourceDefinition resource) => ItemName(resource) + "List";
+
+    private string ItemName(ResourceDefinition resource) =>
+        resource.Schema?.ModelName is { } model ? names.For(model) : CustomResourceOpenApi.DefinitionName(resource);
 
     public void WriteRef(Utf8JsonWriter w, string name)
     {
@@ -196,10 +218,16 @@ public sealed class SchemaWriter(DefinitionNames names, bool v3)
             w.WriteEndObject();
         }
 
+        foreach (var (name, schema) in _custom.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            w.WritePropertyName(name);
+            schema.WriteTo(w);
+        }
+
         foreach (var (listName, resource) in _lists)
         {
             var listKind = resource.ListKind;
-            var itemName = names.For(resource.Schema!.ModelName!);
+            var itemName = ItemName(resource);
             w.WriteStartObject(listName);
             w.WriteString("description", $"{listKind} is a list of {resource.Kind} objects.");
             w.WriteString("type", "object");

@@ -51,6 +51,12 @@ public sealed class ResourceDefinition
         init;
     }
 
+    /// <summary>A custom resource's openAPIV3Schema as its CRD version declares it, which its OpenAPI documents publish.</summary>
+    public System.Text.Json.Nodes.JsonObject? OpenApiV3Schema { get; init; }
+
+    /// <summary>Fields of a custom resource that field selectors may name ("spec.color"), besides metadata.name and metadata.namespace.</summary>
+    public IReadOnlyList<string> SelectableFields { get; init; } = [];
+
     /// <summary>A create-only resource that is answered, never stored (access reviews, token reviews).</summary>
     public bool Virtual { get; init; }
 

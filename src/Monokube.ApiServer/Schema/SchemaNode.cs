@@ -25,6 +25,12 @@ public sealed class SchemaNode
     /// <summary>Array items or map values.</summary>
     public SchemaNode? Items { get; }
 
+    /// <summary>A custom resource's nullable field: null is kept rather than dropped.</summary>
+    public bool Nullable { get; init; }
+
+    /// <summary>An object whose unknown fields are kept (x-kubernetes-preserve-unknown-fields beside properties).</summary>
+    public bool PreservesUnknownFields { get; init; }
+
     public IReadOnlyDictionary<string, SchemaNode> Properties => _builtProperties ??= _properties?.Invoke() ?? Empty;
 
     private static readonly Dictionary<string, SchemaNode> Empty = [];

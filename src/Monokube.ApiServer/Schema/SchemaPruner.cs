@@ -9,7 +9,10 @@ namespace Monokube.ApiServer.Schema;
 /// </summary>
 public static class SchemaPruner
 {
-    public sealed record Result(List<string> UnknownFields, List<string> TypeErrors);
+    public sealed record Result(List<string> UnknownFields, List<TypeError> TypeErrors);
+
+    /// <summary>A value of the wrong JSON type at a field path, in the words of Go's JSON decoder.</summary>
+    public sealed record TypeError(string Path, string Message);
 
     public static Result Prune(JsonObject obj, SchemaNode schema)
     {
@@ -27,7 +30,7 @@ public static class SchemaPruner
             case SchemaType.Object:
                 if (node is not JsonObject obj)
                 {
-                    result.TypeErrors.Add(TypeError(node, path, "object"));
+                    result.TypeErrors.Add(Mismatch(node, path, "object"));
                     return;
                 }
 
@@ -36,6 +39,11 @@ public static class SchemaPruner
                     var childPath = path.Length == 0 ? name : path + "." + name;
                     if (!schema.Properties.TryGetValue(name, out var child))
                     {
+                        if (schema.PreservesUnknownFields)
+                        {
+                            continue;
+                        }
+
                         obj.Remove(name);
                         result.UnknownFields.Add(childPath);
                         continue;
@@ -43,7 +51,11 @@ public static class SchemaPruner
 
                     if (value is null)
                     {
-                        obj.Remove(name);
+                        if (!child.Nullable)
+                        {
+                            obj.Remove(name);
+                        }
+
                         continue;
                     }
 
@@ -54,7 +66,7 @@ public static class SchemaPruner
             case SchemaType.Map:
                 if (node is not JsonObject map)
                 {
-                    result.TypeErrors.Add(TypeError(node, path, "map"));
+                    result.TypeErrors.Add(Mismatch(node, path, "map"));
                     return;
                 }
 
@@ -76,7 +88,7 @@ public static class SchemaPruner
             case SchemaType.Array:
                 if (node is not JsonArray array)
                 {
-                    result.TypeErrors.Add(TypeError(node, path, "array"));
+                    result.TypeErrors.Add(Mismatch(node, path, "array"));
                     return;
                 }
 
@@ -110,7 +122,7 @@ public static class SchemaPruner
 
         if (!ok)
         {
-            result.TypeErrors.Add(TypeError(node, path, type switch
+            result.TypeErrors.Add(Mismatch(node, path, type switch
             {
                 SchemaType.Integer => "integer",
                 SchemaType.Number => "number",
@@ -122,7 +134,7 @@ public static class SchemaPruner
 
     private static bool IsWhole(JsonValue value) => value.TryGetValue<double>(out var d) && Math.Abs(d % 1) < double.Epsilon;
 
-    private static string TypeError(JsonNode? node, string path, string expected)
+    private static TypeError Mismatch(JsonNode? node, string path, string expected)
     {
         var actual = node?.GetValueKind() switch
         {
@@ -133,6 +145,6 @@ public static class SchemaPruner
             JsonValueKind.True or JsonValueKind.False => "bool",
             _ => "null",
         };
-        return $"json: cannot unmarshal {actual} into Go struct field .{path} of type {expected}";
+        return new TypeError(path, $"json: cannot unmarshal {actual} into Go struct field .{path} of type {expected}");
     }
 }

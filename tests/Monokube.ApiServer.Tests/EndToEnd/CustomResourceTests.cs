@@ -197,10 +197,16 @@ public abstract class CustomResourceTests(ApiServerFixture server)
         Assert.Equal(2, w1["spec"]!["extra"]!["any"]!.AsArray().Count);
         Assert.Equal("b", w1["metadata"]!["labels"]!["a"]!.ToString());
 
-        // A value of the wrong type is refused.
+        // A value of the wrong type is refused with 422 Invalid, in kube-apiserver's words.
         (code, _, stderr) = await server.KubectlAsync(null, "create", "-f", Write("bad", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w2}}\nspec: {{size: big}}\n"));
         Assert.NotEqual(0, code);
-        Assert.Contains("spec.size", stderr, StringComparison.Ordinal);
+        Assert.Contains("is invalid: spec.size: Invalid value: \"string\": spec.size in body must be of type integer: \"string\"", stderr, StringComparison.Ordinal);
+        using var typed = await server.Http.PostAsync($"/apis/{group}/v1/widgets", new StringContent($$$"""{"apiVersion":"{{{group}}}/v1","kind":"Widget","metadata":{"name":"w3"},"spec":"big"}""", Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, typed.StatusCode);
+        var status = JsonNode.Parse(await typed.Content.ReadAsStringAsync(Token))!;
+        Assert.Equal("Invalid", status["reason"]!.ToString());
+        var cause = Assert.Single(status["details"]!["causes"]!.AsArray())!;
+        Assert.Equal(("FieldValueTypeInvalid", "spec", "Invalid value: \"string\": spec in body must be of type object: \"string\""), (cause["reason"]!.ToString(), cause["field"]!.ToString(), cause["message"]!.ToString()));
         await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
     }
 
@@ -247,6 +253,227 @@ public abstract class CustomResourceTests(ApiServerFixture server)
         }
 
         await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
+    }
+
+    private static string ExplainedVersions(string sizeDescription) => $$"""
+          - name: v1
+            served: true
+            storage: true
+            schema:
+              openAPIV3Schema:
+                type: object
+                description: A widget of the test.
+                properties:
+                  spec:
+                    type: object
+                    description: What the widget should be.
+                    properties:
+                      size: {type: integer, description: '{{sizeDescription}}'}
+                      port: {x-kubernetes-int-or-string: true}
+        """;
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task Kubectl_explain_reads_the_crd_schema_from_openapi_v3_and_follows_its_changes(int minor)
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        var kind = ShortName(group);
+        await ServeCrdAsync(group, Crd(group, "Namespaced", ExplainedVersions("How big the widget is.")));
+        await Eventually.WaitAsync(async () => (await server.KubectlAsync(minor, "explain", kind)).ExitCode == 0, TimeSpan.FromSeconds(30), "kubectl explain to find the kind");
+
+        var explained = await server.KubectlOkAsync(minor, "explain", kind);
+        Assert.Contains("KIND:       Widget", explained, StringComparison.Ordinal);
+        Assert.Contains("A widget of the test.", explained, StringComparison.Ordinal);
+        Assert.Matches(@"metadata\s+<ObjectMeta>", explained);
+        Assert.Matches(@"spec\s+<Object>", explained);
+        var field = await server.KubectlOkAsync(minor, "explain", kind + ".spec.size");
+        Assert.Contains("FIELD: size <integer>", field, StringComparison.Ordinal);
+        Assert.Contains("How big the widget is.", field, StringComparison.Ordinal);
+
+        // The document kubectl cached (by the hash in /openapi/v3) is replaced when the CRD changes.
+        var path = $"apis/{group}/v1";
+        var before = JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v3", Token))!["paths"]![path]!["serverRelativeURL"]!.ToString();
+        await server.KubectlOkAsync(minor, "apply", "-f", Write("crd", Crd(group, "Namespaced", ExplainedVersions("How big, in metres."))));
+        await Eventually.WaitAsync(async () => (await server.KubectlAsync(minor, "explain", kind + ".spec.size")).Stdout.Contains("How big, in metres.", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "kubectl explain to show the changed description");
+        var after = JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v3", Token))!["paths"]![path]!["serverRelativeURL"]!.ToString();
+        Assert.NotEqual(before, after);
+
+        // The published PATCH operation declares fieldValidation, so kubectl leaves validation to the server.
+        var (code, _, stderr) = await server.KubectlAsync(minor, "apply", "-f", Write("w", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: w1, namespace: default}}\nspec: {{size: 2, colour: red}}\n"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("unknown field \"spec.colour\"", stderr, StringComparison.Ordinal);
+
+        await server.KubectlOkAsync(minor, "delete", "crd", "widgets." + group, "--timeout=60s");
+        await Eventually.WaitAsync(async () => JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v3", Token))!["paths"]![path] is null, TimeSpan.FromSeconds(30), "the group-version to leave /openapi/v3");
+    }
+
+    [Fact]
+    public async Task The_openapi_documents_publish_the_kind_as_kube_apiserver_does()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await ServeCrdAsync(group, Crd(group, "Namespaced", ExplainedVersions("How big the widget is.")));
+        var reversed = string.Join('.', group.Split('.').Reverse());
+        var v3 = JsonNode.Parse(await server.Http.GetStringAsync($"/openapi/v3/apis/{group}/v1", Token))!;
+        var widget = v3["components"]!["schemas"]![reversed + ".v1.Widget"]!;
+        Assert.Equal($$"""[{"group":"{{group}}","kind":"Widget","version":"v1"}]""", widget["x-kubernetes-group-version-kind"]!.ToJsonString());
+        Assert.Equal("#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", widget["properties"]!["metadata"]!["$ref"]!.ToString());
+        Assert.Equal("string", widget["properties"]!["apiVersion"]!["type"]!.ToString());
+        Assert.Equal("""[{"type":"integer"},{"type":"string"}]""", widget["properties"]!["spec"]!["properties"]!["port"]!["anyOf"]!.ToJsonString());
+        Assert.NotNull(v3["components"]!["schemas"]![reversed + ".v1.WidgetList"]);
+        Assert.NotNull(v3["components"]!["schemas"]!["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"]);
+        var patch = v3["paths"]![$"/apis/{group}/v1/namespaces/{{namespace}}/widgets/{{name}}"]!["patch"]!;
+        Assert.Contains(patch["parameters"]!.AsArray(), p => p!["name"]!.ToString() == "fieldValidation");
+        Assert.DoesNotContain("application/strategic-merge-patch+json", patch["requestBody"]!["content"]!.AsObject().Select(c => c.Key));
+
+        var v2 = JsonNode.Parse(await server.Http.GetStringAsync("/openapi/v2", Token))!;
+        var v2Widget = v2["definitions"]![reversed + ".v1.Widget"]!;
+        Assert.Equal("#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", v2Widget["properties"]!["metadata"]!["$ref"]!.ToString());
+        Assert.Null(v2Widget["properties"]!["spec"]!["properties"]!["port"]!["anyOf"]);
+        await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
+    }
+
+    [Fact]
+    public async Task Nullable_formats_list_types_combinators_and_embedded_resources_are_honoured_in_kubes_words()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await ServeCrdAsync(group, Crd(group, "Cluster", """
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec:
+                        type: object
+                        properties:
+                          replicas: {type: integer, default: 1}
+                          note: {type: string, nullable: true}
+                          plain: {type: string}
+                          id: {type: string, format: uuid}
+                          when: {type: string, format: date-time}
+                          tags: {type: array, x-kubernetes-list-type: set, items: {type: string}}
+                          ports:
+                            type: array
+                            x-kubernetes-list-type: map
+                            x-kubernetes-list-map-keys: [name]
+                            items: {type: object, required: [name], properties: {name: {type: string}, port: {type: integer}}}
+                          size: {type: integer, multipleOf: 2}
+                          choice: {type: string, oneOf: [{pattern: '^a'}, {pattern: '^b'}]}
+                          either: {type: string, anyOf: [{minLength: 3}, {pattern: '^x'}]}
+                          notx: {type: string, not: {pattern: '^x'}}
+                          template: {type: object, x-kubernetes-embedded-resource: true, x-kubernetes-preserve-unknown-fields: true}
+            """));
+
+        // A null is kept where the field is nullable, dropped (then defaulted) where it is not.
+        await server.KubectlOkAsync(null, "create", "-f", Write("ok", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: ok}}\nspec: {{note: null, plain: null, replicas: null, id: 0d8e52f4-3b1c-4f8e-9a51-7c9b2a9f4e11, when: '2024-05-01T10:00:00Z', tags: [a, b], choice: abc, either: xy, template: {{apiVersion: v1, kind: Pod, metadata: {{name: p}}, spec: {{x: 1}}}}}}\n"));
+        var ok = JsonNode.Parse(await server.KubectlOkAsync(null, "get", "widgets." + group, "ok", "-o", "json"))!["spec"]!.AsObject();
+        Assert.True(ok.ContainsKey("note") && ok["note"] is null);
+        Assert.False(ok.ContainsKey("plain"));
+        Assert.Equal(1, ok["replicas"]!.GetValue<int>());
+        Assert.Equal(1, ok["template"]!["spec"]!["x"]!.GetValue<int>());
+
+        foreach (var (spec, message) in new[]
+        {
+            ("{replicas: 1.5}", "spec.replicas: Invalid value: \"number\": spec.replicas in body must be of type integer: \"number\""),
+            ("{tags: [a, null]}", "spec.tags[1]: Invalid value: \"null\": spec.tags[1] in body must be of type string: \"null\""),
+            ("{id: nope}", "spec.id: Invalid value: \"nope\": spec.id in body must be of type uuid: \"nope\""),
+            ("{when: yesterday}", "spec.when: Invalid value: \"yesterday\": spec.when in body must be of type date-time: \"yesterday\""),
+            ("{tags: [a, b, a]}", "spec.tags[2]: Duplicate value: \"a\""),
+            ("{ports: [{name: http, port: 1}, {name: http, port: 2}]}", "spec.ports[1]: Duplicate value: map[string]interface {}{\"name\":\"http\"}"),
+            ("{size: 3}", "spec.size: Invalid value: 3: spec.size in body should be a multiple of 2"),
+            ("{choice: c}", "\"spec.choice\" must validate one and only one schema (oneOf). Found none valid"),
+            ("{either: ab}", "\"spec.either\" must validate at least one schema (anyOf)"),
+            ("{notx: xy}", "\"spec.notx\" must not validate the schema (not)"),
+            ("{template: {metadata: {name: p}}}", "spec.template.kind: Required value: must not be empty"),
+            ("{template: {apiVersion: v1, kind: Pod, metadata: {name: A_B}}}", "spec.template.metadata.name: Invalid value: \"A_B\": a lowercase RFC 1123 subdomain"),
+        })
+        {
+            var (code, _, stderr) = await server.KubectlAsync(null, "create", "-f", Write("bad", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: bad}}\nspec: {spec}\n"));
+            Assert.NotEqual(0, code);
+            Assert.Contains("is invalid", stderr, StringComparison.Ordinal);
+            Assert.Contains(message, stderr, StringComparison.Ordinal);
+        }
+
+        await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
+    }
+
+    [Fact]
+    public async Task Selectable_fields_filter_lists_and_watches_and_other_fields_are_refused()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await ServeCrdAsync(group, Crd(group, "Cluster", """
+              - name: v1
+                served: true
+                storage: true
+                selectableFields: [{jsonPath: .spec.color}, {jsonPath: .spec.size}]
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    properties:
+                      spec: {type: object, properties: {color: {type: string}, size: {type: integer}, shape: {type: string}}}
+            """));
+        foreach (var (name, color, size) in new[] { ("red1", "red", 1), ("red2", "red", 2), ("blue1", "blue", 1) })
+        {
+            await server.KubectlOkAsync(null, "create", "-f", Write("w", $"apiVersion: {group}/v1\nkind: Widget\nmetadata: {{name: {name}}}\nspec: {{color: {color}, size: {size}, shape: round}}\n"));
+        }
+
+        var red = await server.KubectlOkAsync(null, "get", "widgets." + group, "--field-selector", "spec.color=red", "-o", "name");
+        Assert.Equal([$"widget.{group}/red1", $"widget.{group}/red2"], red.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var small = await server.KubectlOkAsync(null, "get", "widgets." + group, "--field-selector", "spec.size=1,spec.color!=red", "-o", "name");
+        Assert.Equal([$"widget.{group}/blue1"], small.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        // A watch sees only what the selector picks.
+        using var watch = await server.Http.GetAsync($"/apis/{group}/v1/widgets?watch=true&fieldSelector=spec.color%3Dblue&timeoutSeconds=5", HttpCompletionOption.ResponseHeadersRead, Token);
+        using var reader = new StreamReader(await watch.Content.ReadAsStreamAsync(Token));
+        var first = JsonNode.Parse((await reader.ReadLineAsync(Token))!)!;
+        Assert.Equal("blue1", first["object"]!["metadata"]!["name"]!.ToString());
+        await server.KubectlOkAsync(null, "patch", "widgets." + group, "red1", "--type=merge", "-p", """{"spec":{"color":"blue"}}""");
+        var next = JsonNode.Parse((await reader.ReadLineAsync(Token))!)!;
+        Assert.Equal("red1", next["object"]!["metadata"]!["name"]!.ToString());
+
+        var (code, _, stderr) = await server.KubectlAsync(null, "get", "widgets." + group, "--field-selector", "spec.shape=round");
+        Assert.NotEqual(0, code);
+        Assert.Contains("field label not supported: spec.shape", stderr, StringComparison.Ordinal);
+        await server.KubectlOkAsync(null, "delete", "crd", "widgets." + group, "--timeout=60s");
+    }
+
+    [Fact]
+    public async Task A_crd_whose_names_another_crd_of_its_group_holds_is_not_accepted_nor_served()
+    {
+        var group = "g" + Guid.NewGuid().ToString("N")[..8] + ".example.com";
+        await ServeCrdAsync(group, Crd(group));
+        var gadgets = $$"""
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: gadgets.{{group}}}
+            spec:
+              group: {{group}}
+              scope: Namespaced
+              names: {plural: gadgets, kind: Gadget, shortNames: [{{ShortName(group)}}]}
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                schema:
+                  openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+            """;
+        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", gadgets));
+        await server.KubectlOkAsync(null, "wait", "--for=condition=NamesAccepted=False", "crd/gadgets." + group, "--timeout=30s");
+        var crd = JsonNode.Parse(await server.KubectlOkAsync(null, "get", "crd", "gadgets." + group, "-o", "json"))!;
+        var conditions = crd["status"]!["conditions"]!.AsArray();
+        var names = conditions.First(c => c!["type"]!.ToString() == "NamesAccepted")!;
+        Assert.Equal(("ShortNamesConflict", $"\"{ShortName(group)}\" is already in use"), (names["reason"]!.ToString(), names["message"]!.ToString()));
+        var established = conditions.First(c => c!["type"]!.ToString() == "Established")!;
+        Assert.Equal(("False", "NotAccepted"), (established["status"]!.ToString(), established["reason"]!.ToString()));
+        using var notServed = await server.Http.GetAsync($"/apis/{group}/v1/gadgets", Token);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, notServed.StatusCode);
+
+        // Freed of the clash, it is accepted and served.
+        await server.KubectlOkAsync(null, "apply", "-f", Write("crd", gadgets.Replace($"shortNames: [{ShortName(group)}]", "shortNames: [gd" + ShortName(group)[2..] + "]", StringComparison.Ordinal)));
+        await server.KubectlOkAsync(null, "wait", "--for=condition=Established", "crd/gadgets." + group, "--timeout=30s");
+        await Eventually.WaitAsync(async () => (await server.Http.GetAsync($"/apis/{group}/v1/gadgets", Token)).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "gadgets to be served");
+        await server.KubectlOkAsync(null, "delete", "crd", "gadgets." + group, "widgets." + group, "--timeout=60s");
     }
 
     [Fact]
