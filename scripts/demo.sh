@@ -88,7 +88,7 @@ pids="$pids $!"
 
 say "monokube start"
 began=$SECONDS
-"$bin" start --asset-dir "$work/assets" --etcd-servers "http://127.0.0.1:$etcd_port"
+"$bin" start --asset-dir "$work/assets" --etcd-servers "http://127.0.0.1:$etcd_port" --timeout=5m
 say "pivot done in $((SECONDS - began)) s; the bootstrap node agent said: $(tail -n 1 "$work/bootstrap-node.log")"
 
 kubeconfig="$work/assets/auth/admin.kubeconfig"

@@ -62,7 +62,7 @@ public static class CustomResourceOpenApi
     }
 
     public static JsonArray Gvk(string group, string version, string kind) =>
-        [new JsonObject { ["group"] = group, ["kind"] = kind, ["version"] = version }];
+        new((JsonNode)new JsonObject { ["group"] = group, ["kind"] = kind, ["version"] = version });
 
     private static JsonObject MetadataRef(string refPrefix) => new()
     {

@@ -15,14 +15,13 @@ namespace Monokube.Bootstrap.Start;
 /// /readyz on fresh connections (only the managed apiserver can answer now). A silent address means rolling back:
 /// serve again and keep waiting. On timeout, say what each failing component is stuck on.
 /// </summary>
-public sealed class Pivot(RenderedAssets assets, StartOptions options, BootstrapControlPlane plane, KubeClient client, Uri address, TimeProvider time, TextWriter output)
+public sealed class Pivot(RenderedAssets assets, StartOptions options, BootstrapControlPlane plane, KubeClient client, Uri address, TimeProvider time, ProgressBoard board)
 {
     public const string FieldManager = "monokube";
     public const string MasterLabel = "monokube.io/control-plane";
     public const string ControlPlaneRole = "node-role.kubernetes.io/control-plane";
 
     private readonly DateTimeOffset _started = time.GetUtcNow();
-    private readonly Dictionary<string, string> _reported = new(StringComparer.Ordinal);
     private string? _handoverFailure;
 
     /// <summary>Runs the pivot; 0 once handed over, 1 when it timed out (after printing the diagnosis).</summary>
@@ -39,20 +38,22 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
             var state = await WaitUntilReadyAsync(deadline, cancellationToken);
             if (state is not null)
             {
-                Print("timed out after " + Elapsed() + "; what is not done:");
+                board.Close();
+                Print("timed out after " + board.Elapsed + "; what is not done:");
                 foreach (var line in state)
                 {
-                    output.WriteLine("  " + line);
+                    board.Detail(line);
                 }
 
                 if (_handoverFailure is not null)
                 {
-                    output.WriteLine("  kube-apiserver: never answered on " + address + " once monokube let go of the port: " + _handoverFailure);
+                    board.Detail("kube-apiserver: never answered on " + address + " once monokube let go of the port: " + _handoverFailure);
                 }
 
                 return 1;
             }
 
+            board.Close();
             Print("every required pod runs and every node is Ready; handing the apiserver port over");
             await plane.StopAsync();
             var failure = await ProbeAsync(time.GetUtcNow() + options.HandoverTimeout, cancellationToken);
@@ -66,9 +67,10 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
             _handoverFailure = failure;
             Print($"handover failed: nothing answered on {address} within {options.HandoverTimeout.TotalSeconds:0}s ({failure}); serving again");
             await plane.StartAsync(cancellationToken);
+            board.Open();
             if (time.GetUtcNow() >= deadline)
             {
-                Print("timed out after " + Elapsed() + ": kube-apiserver: never answered on " + address + ": " + failure);
+                Print("timed out after " + board.Elapsed + ": kube-apiserver: never answered on " + address + ": " + failure);
                 return 1;
             }
 
@@ -177,6 +179,7 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
                 return pending;
             }
 
+            board.Tick();
             await Task.Delay(options.PollInterval, time, cancellationToken);
         }
     }
@@ -219,7 +222,7 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
             var mine = inNamespace.Where(p => (p.GetString("metadata.name") ?? "").StartsWith(prefix + "-", StringComparison.Ordinal) && p.GetString("metadata.deletionTimestamp") is null).ToList();
             var ready = mine.Count(IsRunningAndReady);
             var state = mine.Count == 0 ? "no pod yet" : ready == mine.Count ? $"{ready}/{mine.Count} running and ready" : $"{ready}/{mine.Count} running and ready; " + Describe(mine.First(p => !IsRunningAndReady(p)));
-            Report(prefix, state);
+            board.Set(prefix, state, mine.Count > 0 && ready == mine.Count);
             if (mine.Count == 0 || ready < mine.Count)
             {
                 pending.Add($"{prefix}: {state}");
@@ -231,7 +234,7 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
         var nodeState = nodes.Count == 0 ? "no node registered yet"
             : notReady.Count == 0 ? $"{nodes.Count}/{nodes.Count} Ready"
             : $"{nodes.Count - notReady.Count}/{nodes.Count} Ready; " + string.Join("; ", notReady.Select(DescribeNode));
-        Report("nodes", nodeState);
+        board.Set("nodes", nodeState, nodes.Count > 0 && notReady.Count == 0);
         if (nodes.Count == 0 || notReady.Count > 0)
         {
             pending.Add("nodes: " + nodeState);
@@ -276,15 +279,6 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
         return ready is null
             ? $"node {node.GetString("metadata.name")} has not reported its status"
             : $"node {node.GetString("metadata.name")} Ready={ready.GetString("status")} ({ready.GetString("reason")}: {ready.GetString("message")})";
-    }
-
-    private void Report(string component, string state)
-    {
-        if (_reported.GetValueOrDefault(component) != state)
-        {
-            _reported[component] = state;
-            Print($"{component}: {state}");
-        }
     }
 
     // The address must answer /readyz on a fresh connection: monokube no longer listens, so only another server can.
@@ -334,7 +328,7 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
                 ["metadata"] = new JsonObject { ["generateName"] = "bootstrap-finished-", ["namespace"] = "kube-system" },
                 ["involvedObject"] = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["name"] = "kube-system" },
                 ["reason"] = "BootstrapFinished",
-                ["message"] = $"monokube start handed the apiserver over after {Elapsed()}",
+                ["message"] = $"monokube start handed the apiserver over after {board.Elapsed}",
                 ["type"] = "Normal",
                 ["source"] = new JsonObject { ["component"] = "monokube" },
                 ["firstTimestamp"] = now,
@@ -348,11 +342,5 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
         }
     }
 
-    private string Elapsed() => (time.GetUtcNow() - _started).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s";
-
-    private void Print(string line)
-    {
-        output.WriteLine($"[{Elapsed(),7}] {line}");
-        output.Flush();
-    }
+    private void Print(string line) => board.Log(line);
 }

@@ -138,7 +138,9 @@ internal sealed class StartCommand : ICommand
 
         await context.Out.WriteLineAsync($"monokube start: serving the Kubernetes API on {plane.Url?.ToString().TrimEnd('/')} for {admin.Server.ToString().TrimEnd('/')} (storage: etcd), creating {assets.Objects.Count} objects from {assets.Directory}");
         using var client = new KubeClient(admin);
-        var pivot = new Pivot(assets, options, plane, client, admin.Server, TimeProvider.System, context.Out);
+        var live = ProgressBoard.IsTerminal && ReferenceEquals(context.Out, Console.Out);
+        var board = new ProgressBoard(context.Out, live, TimeProvider.System, live && Console.WindowWidth > 0 ? Math.Max(40, Console.WindowWidth) : 120);
+        var pivot = new Pivot(assets, options, plane, client, admin.Server, TimeProvider.System, board);
         return await pivot.RunAsync(cancellationToken);
     }
 }
