@@ -80,6 +80,8 @@ public sealed class RenderTests
         Assert.True(code == 0, stderr + stdout);
         Assert.Contains("daemonset.apps/kube-apiserver created (server dry run)", stdout, StringComparison.Ordinal);
         Assert.Contains("--etcd-cafile=/etc/kubernetes/secrets/etcd-ca.crt", await File.ReadAllTextAsync(Path.Combine(assets, "manifests", "kube-apiserver.yaml"), Token), StringComparison.Ordinal);
+        Assert.Contains("monokube start --asset-dir /opt/monokube/assets --etcd-servers https://10.0.0.5:2379 --etcd-cafile /opt/monokube/assets/tls/etcd-ca.crt\n",
+            await File.ReadAllTextAsync(Path.Combine(assets, "bootstrap", "cloud-init.yaml"), Token), StringComparison.Ordinal);
 
         Assert.Equal("kubernetes-admin", await WhoAmIAsync(admin));
         Assert.Equal("system:kube-controller-manager", await WhoAmIAsync(Path.Combine(assets, "auth", "kube-controller-manager.kubeconfig")));

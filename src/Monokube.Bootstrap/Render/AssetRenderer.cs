@@ -268,6 +268,20 @@ public sealed class AssetRenderer(RenderOptions options, TimeProvider time)
         }
 
         _values["etcdFlags"] = etcdTls ? flags.ToString() : "";
+
+        // monokube start on the first master reads the same files from the asset directory cloud-init laid down.
+        var startFlags = new StringBuilder();
+        if (!string.IsNullOrEmpty(options.EtcdCaFile))
+        {
+            startFlags.Append(" --etcd-cafile /opt/monokube/assets/tls/etcd-ca.crt");
+        }
+
+        if (!string.IsNullOrEmpty(options.EtcdCertFile))
+        {
+            startFlags.Append(" --etcd-certfile /opt/monokube/assets/tls/etcd-client.crt --etcd-keyfile /opt/monokube/assets/tls/etcd-client.key");
+        }
+
+        _values["etcdStartFlags"] = startFlags.ToString();
         _values["etcdSecretData"] = data.ToString();
     }
 
