@@ -72,7 +72,14 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
 
             var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
             var contended = lockFile?.Contended ?? Task.Delay(Timeout.Infinite, CancellationToken.None);
-            var first = await Task.WhenAny(stopped, contended);
+            // The rotation loop ends only when stopped; should it fail, the agent fails with it rather than run on
+            // towards an expired certificate.
+            var first = await Task.WhenAny(stopped, contended, rotating == Task.CompletedTask ? stopped : rotating);
+            if (first == rotating)
+            {
+                await rotating;
+            }
+
             return first == contended ? "another process opened the lock file " + options.LockFile : "stopped";
         }
         finally

@@ -56,6 +56,25 @@ public sealed class ClientCertificateRotationTests
     }
 
     [Fact]
+    public async Task A_year_long_certificate_is_waited_for_without_overflowing_a_timer()
+    {
+        var time = new FakeTimeProvider(Issued);
+        using var certificate = NodeCertificate("n1", Issued, Issued.AddYears(1));
+        var rotation = new ClientCertificateRotation(new KubeletCertificateStore("/nonexistent", time), certificate, "n1", null, time, TextWriter.Null, new Random(1));
+        var expected = RotationDeadline.Compute(Issued, Issued.AddYears(1), new Random(1).NextDouble());
+
+        var waiting = rotation.WaitForDeadlineAsync(TestContext.Current.CancellationToken);
+        while (time.GetUtcNow() + TimeSpan.FromDays(1) < expected)
+        {
+            time.Advance(TimeSpan.FromDays(1));
+            Assert.False(waiting.IsCompleted);
+        }
+
+        time.SetUtcNow(expected);
+        Assert.Equal(expected, await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task A_certificate_past_its_deadline_or_of_another_subject_is_renewed_at_once()
     {
         var time = new FakeTimeProvider(Issued + (Lifetime * 0.95));

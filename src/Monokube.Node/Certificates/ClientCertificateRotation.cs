@@ -18,6 +18,7 @@ public sealed class ClientCertificateRotation
     private static readonly TimeSpan[] Backoff = [TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(16)];
     private static readonly TimeSpan SlowRetry = TimeSpan.FromSeconds(32);
     private static readonly TimeSpan WaitForIssue = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
 
     private readonly KubeletCertificateStore _store;
     private readonly string _nodeName;
@@ -71,7 +72,11 @@ public sealed class ClientCertificateRotation
         if (wait > TimeSpan.Zero)
         {
             await WriteAsync($"client certificate expires {Format(_current.NotAfter)}; renewing it at {Format(deadline)} (in {wait:d\\.hh\\:mm\\:ss})");
-            await Task.Delay(wait, _time, cancellationToken);
+            // In steps: a timer waits at most about 49 days, and a year-long certificate's deadline is further away.
+            while (deadline - _time.GetUtcNow() is var left && left > TimeSpan.Zero)
+            {
+                await Task.Delay(left < LongestWait ? left : LongestWait, _time, cancellationToken);
+            }
         }
 
         return deadline;
