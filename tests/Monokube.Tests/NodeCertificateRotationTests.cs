@@ -79,6 +79,102 @@ public sealed partial class NodeCertificateRotationTests
         Assert.Equal(0, await node.TerminateAsync());
     }
 
+    /// <summary>
+    /// A node whose first certificate was made by someone holding the CA (as kubeadm writes a kubelet's first one), 12 s
+    /// long and not backdated, with rotateCertificates in its --config: it renews once, between 70% and 90% of that
+    /// lifetime, and the year-long certificate it gets is not due for months.
+    /// </summary>
+    [Fact]
+    public async Task A_node_renews_at_its_deadline_and_not_before()
+    {
+        using var dir = new TempDirectory();
+        var assets = dir.File("assets");
+        var port = FreePort.Next();
+        var (code, output) = await MonokubeProcess.RunAsync("render", "--asset-dir", assets, "--api-servers", $"https://127.0.0.1:{port}");
+        Assert.True(code == 0, output);
+        var ca = Path.Combine(assets, "tls", "ca.crt");
+        await using var server = await MonokubeProcess.ServeAsync(
+            "--bind-address=127.0.0.1", $"--secure-port={port}", "--tls-cert-file", Path.Combine(assets, "tls", "apiserver.crt"),
+            "--tls-private-key-file", Path.Combine(assets, "tls", "apiserver.key"), "--client-ca-file", ca,
+            "--cluster-signing-cert-file", ca, "--cluster-signing-key-file", Path.Combine(assets, "tls", "ca.key"), "--cert-dir", dir.File("certs"));
+        var admin = Path.Combine(assets, "auth", "admin.kubeconfig");
+        await KubectlOkAsync(admin, "apply", "-f", Path.Combine(assets, "manifests", "kubelet-bootstrap-rbac.yaml"));
+
+        var notBefore = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var lifetime = TimeSpan.FromSeconds(12);
+        using var first = NodeCertificate("worker-2", ca, Path.Combine(assets, "tls", "ca.key"), notBefore, notBefore + lifetime);
+        var kubeconfig = dir.File("node.kubeconfig");
+        File.WriteAllText(kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: c
+              cluster:
+                server: https://127.0.0.1:{port}
+                certificate-authority: {ca}
+            users:
+            - name: u
+              user:
+                client-certificate-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(first.ExportCertificatePem()))}
+                client-key-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(first.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem()))}
+            contexts:
+            - name: c
+              context:
+                cluster: c
+                user: u
+            current-context: c
+            """);
+        var config = dir.File("kubelet-config.yaml");
+        File.WriteAllText(config, "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nrotateCertificates: true\n");
+        var certDir = dir.File("root/pki");
+        await using var node = MonokubeProcess.Launch("node", "--port=0", "--address=127.0.0.1", "--config", config, "--kubeconfig", kubeconfig,
+            "--root-dir", dir.File("root"), "--cert-dir", certDir, "--hostname-override=worker-2", "--node-lease-renew-interval=1s");
+
+        var renewal = await Eventually.WaitAsync(async () =>
+        {
+            var issued = (await CsrsAsync(admin)).FirstOrDefault(c => IssuedCertificate(c) is not null);
+            return (issued is not null, issued);
+        }, TimeSpan.FromSeconds(30), $"the node to renew its certificate:\n{node.Output}");
+        Assert.Equal("system:node:worker-2", renewal!["spec"]!["username"]!.ToString());
+        var asked = DateTimeOffset.Parse(renewal["metadata"]!["creationTimestamp"]!.ToString(), System.Globalization.CultureInfo.InvariantCulture);
+        // creationTimestamp has whole seconds: the request came no earlier than the 70% mark (8.4 s) allows.
+        Assert.True(asked >= notBefore + TimeSpan.FromSeconds(8), $"renewed at {asked:O}, {(asked - notBefore).TotalSeconds}s into a {lifetime.TotalSeconds}s certificate");
+        var planned = DeadlineLine().Match(node.Output);
+        Assert.True(planned.Success, node.Output);
+        var deadline = DateTimeOffset.Parse(planned.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(deadline, notBefore + (lifetime * 0.7) - TimeSpan.FromSeconds(1), notBefore + (lifetime * 0.9));
+
+        await Eventually.WaitAsync(() => Task.FromResult(node.Output.Contains("rotated its client certificate", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), node.Output);
+        await Eventually.WaitAsync(() => Task.FromResult(DateTime.UtcNow > first.NotAfter.ToUniversalTime()), TimeSpan.FromSeconds(30), "the first certificate to expire");
+        var expired = DateTimeOffset.UtcNow;
+        await Eventually.WaitAsync(async () => DateTimeOffset.Parse(await RenewTimeAsync(admin, "worker-2"), System.Globalization.CultureInfo.InvariantCulture) > expired, TimeSpan.FromSeconds(20),
+            $"the Lease to be renewed after the first certificate expired:\n{node.Output}");
+        Assert.Single(await CsrsAsync(admin));
+        using var current = X509Certificate2.CreateFromPemFile(Path.Combine(certDir, "kubelet-client-current.pem"), Path.Combine(certDir, "kubelet-client-current.pem"));
+        Assert.InRange(current.NotAfter - current.NotBefore, TimeSpan.FromDays(364), TimeSpan.FromDays(366));
+        Assert.Equal(2, DeadlineLine().Matches(node.Output).Count);
+        Assert.Equal(0, await node.TerminateAsync());
+    }
+
+    [GeneratedRegex(@"renewing it at (\S+) ")]
+    private static partial Regex DeadlineLine();
+
+    private static X509Certificate2 NodeCertificate(string node, string caCertificate, string caKey, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        using var issuer = X509Certificate2.CreateFromPemFile(caCertificate, caKey);
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN=system:node:{node}, O=system:nodes", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2")], false));
+        // The rendered CA is RSA, the node's key ECDSA: the CA's key signs.
+        using var caKeyRsa = issuer.GetRSAPrivateKey()!;
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        var serial = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        using var certificate = request.Create(issuer.SubjectName, X509SignatureGenerator.CreateForRSA(caKeyRsa, System.Security.Cryptography.RSASignaturePadding.Pkcs1), notBefore, notAfter, serial);
+        return certificate.CopyWithPrivateKey(key);
+    }
+
     [GeneratedRegex(@"^kubelet-client-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}\.pem$")]
     private static partial Regex TimestampedFile();
 
@@ -88,8 +184,8 @@ public sealed partial class NodeCertificateRotationTests
     private static async Task<List<JsonNode>> CsrsAsync(string kubeconfig) =>
         [.. JsonNode.Parse(await KubectlOkAsync(kubeconfig, "get", "csr", "-o", "json"))!["items"]!.AsArray().OfType<JsonNode>()];
 
-    private static async Task<string> RenewTimeAsync(string kubeconfig) =>
-        await KubectlOkAsync(kubeconfig, "get", "lease", "-n", "kube-node-lease", "worker-1", "-o", "jsonpath={.spec.renewTime}");
+    private static async Task<string> RenewTimeAsync(string kubeconfig, string node = "worker-1") =>
+        await KubectlOkAsync(kubeconfig, "get", "lease", "-n", "kube-node-lease", node, "-o", "jsonpath={.spec.renewTime}");
 
     private static async Task<string> KubectlOkAsync(string kubeconfig, params string[] args)
     {
