@@ -7,8 +7,8 @@ namespace Monokube.Node;
 
 /// <summary>
 /// The parts of a kubelet's --config file (KubeletConfiguration, kubelet.config.k8s.io/v1beta1) that the agent
-/// acts on: the kubelet port (port, address), the client CA of that port (authentication.x509.clientCAFile) and
-/// staticPodPath. Other fields are about containers, cgroups and DNS, which the agent has none of.
+/// acts on: the kubelet port (port, address), the client CA of that port (authentication.x509.clientCAFile),
+/// staticPodPath and rotateCertificates. Other fields are about containers, cgroups and DNS, which the agent has none of.
 /// </summary>
 public sealed class KubeletConfigFile
 {
@@ -19,6 +19,8 @@ public sealed class KubeletConfigFile
     public string? ClientCaFile { get; private init; }
 
     public string? StaticPodPath { get; private init; }
+
+    public bool? RotateCertificates { get; private init; }
 
     public static KubeletConfigFile Load(string path)
     {
@@ -43,6 +45,12 @@ public sealed class KubeletConfigFile
             Address = config.GetString("address"),
             ClientCaFile = config.GetString("authentication.x509.clientCAFile") is { Length: > 0 } ca ? ca : null,
             StaticPodPath = config.GetString("staticPodPath") is { Length: > 0 } pods ? pods : null,
+            RotateCertificates = config["rotateCertificates"] switch
+            {
+                null => null,
+                JsonValue value when value.TryGetValue<bool>(out var rotate) => rotate,
+                _ => throw new FormatException($"{path}: rotateCertificates must be true or false"),
+            },
         };
     }
 }

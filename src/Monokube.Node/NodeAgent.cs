@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Monokube.Controllers.Client;
+using Monokube.Node.Certificates;
 using Monokube.Node.Server;
 
 namespace Monokube.Node;
@@ -15,8 +16,14 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
     public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
         using var lockFile = options.LockFile is null ? null : await LockFile.AcquireAsync(options.LockFile, options.ExitOnLockContention, time, cancellationToken);
-        if (options.Count == 1 && !File.Exists(options.Kubeconfig))
+        if (options.Count == 1 && (!File.Exists(options.Kubeconfig) || (options.BootstrapKubeconfig is not null && ExpiredCertificate() is not null)))
         {
+            if (File.Exists(options.Kubeconfig))
+            {
+                // As the kubelet: a kubeconfig whose certificate is no longer valid is bootstrapped again.
+                await output.WriteLineAsync($"monokube node: the client certificate of {options.Kubeconfig} is not valid now ({ExpiredCertificate()}); bootstrapping a new one");
+            }
+
             if (options.BootstrapKubeconfig is null)
             {
                 throw new FileNotFoundException($"{options.Kubeconfig} does not exist and no --bootstrap-kubeconfig was given to get one", options.Kubeconfig);
@@ -25,7 +32,16 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
             await UntilReachableAsync(() => TlsBootstrap.BootstrapAsync(options, options.NodeName, output, time, cancellationToken), cancellationToken);
         }
 
-        using var client = new KubeClient(KubeconfigFile.Load(options.Kubeconfig, "monokube/node"));
+        var clientOptions = KubeconfigFile.Load(options.Kubeconfig, "monokube/node");
+        var rotation = await CertificateRotationAsync(clientOptions);
+        if (rotation is not null)
+        {
+            clientOptions = clientOptions.WithClientCertificateSource(() => rotation.Current, rotation.Connections);
+        }
+
+        using var client = new KubeClient(clientOptions);
+        using var stopRotation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var rotating = rotation is null ? Task.CompletedTask : Task.Run(() => rotation.RunAsync(client, stopRotation.Token), CancellationToken.None);
         var logger = loggers.CreateLogger("Monokube.Node");
         var names = options.Count == 1 ? [options.NodeName] : Enumerable.Range(0, options.Count).Select(i => $"{options.NodeName}-{i}").ToList();
         var nodes = new List<SimulatedNode>();
@@ -56,7 +72,14 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
 
             var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
             var contended = lockFile?.Contended ?? Task.Delay(Timeout.Infinite, CancellationToken.None);
-            var first = await Task.WhenAny(stopped, contended);
+            // The rotation loop ends only when stopped; should it fail, the agent fails with it rather than run on
+            // towards an expired certificate.
+            var first = await Task.WhenAny(stopped, contended, rotating == Task.CompletedTask ? stopped : rotating);
+            if (first == rotating)
+            {
+                await rotating;
+            }
+
             return first == contended ? "another process opened the lock file " + options.LockFile : "stopped";
         }
         finally
@@ -65,7 +88,54 @@ public sealed class NodeAgent(NodeAgentOptions options, TimeProvider time, ILogg
             {
                 await node.DisposeAsync();
             }
+
+            await stopRotation.CancelAsync();
+            await rotating;
         }
+    }
+
+    // The validity period of the kubeconfig's client certificate when now is outside it; null when it is valid or there is none.
+    private string? ExpiredCertificate()
+    {
+        try
+        {
+            using var certificate = KubeconfigFile.Load(options.Kubeconfig, "monokube/node").ClientCertificate;
+            var now = time.GetUtcNow().UtcDateTime;
+            return certificate is null || (now >= certificate.NotBefore.ToUniversalTime() && now < certificate.NotAfter.ToUniversalTime())
+                ? null
+                : $"valid from {certificate.NotBefore.ToUniversalTime():u} to {certificate.NotAfter.ToUniversalTime():u}";
+        }
+        catch (Exception e) when (e is IOException or FormatException or System.Security.Cryptography.CryptographicException or YamlDotNet.Core.YamlException)
+        {
+            return null;
+        }
+    }
+
+    // The kubelet's client certificate manager, when asked for (--rotate-certificates, rotateCertificates) and there
+    // is one node's certificate to rotate: the store's current one (kubelet-client-current.pem), else the kubeconfig's.
+    private async Task<ClientCertificateRotation?> CertificateRotationAsync(KubeClientOptions clientOptions)
+    {
+        if (!options.RotateCertificates)
+        {
+            return null;
+        }
+
+        if (options.Count != 1)
+        {
+            await output.WriteLineAsync("monokube node: not rotating client certificates: --count simulates many nodes with one kubeconfig, and a node's certificate is one node's");
+            return null;
+        }
+
+        var store = new KubeletCertificateStore(options.CertDir, time);
+        var current = store.Current() ?? clientOptions.ClientCertificate;
+        if (current is null)
+        {
+            await output.WriteLineAsync($"monokube node: not rotating client certificates: {options.Kubeconfig} authenticates without one and {store.CurrentPath} does not exist");
+            return null;
+        }
+
+        await output.WriteLineAsync($"monokube node {options.NodeName}: client certificate rotation is on ({store.CurrentPath})");
+        return new ClientCertificateRotation(store, current, options.NodeName, options.BootstrapKubeconfig, time, output);
     }
 
     // A kubelet may start before its API does (the first master's bootstrap kubelet starts beside monokube start):

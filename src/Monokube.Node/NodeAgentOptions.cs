@@ -12,6 +12,9 @@ public sealed class NodeAgentOptions
     /// <summary>Where the issued client certificate and key are kept (kubelet-client-current.pem).</summary>
     public string CertDir { get; init; } = "/var/lib/kubelet/pki";
 
+    /// <summary>--rotate-certificates (rotateCertificates): renew the client certificate as it nears expiry (the kubelet's default: off).</summary>
+    public bool RotateCertificates { get; init; }
+
     public required string NodeName { get; init; }
 
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();

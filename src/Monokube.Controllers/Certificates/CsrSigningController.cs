@@ -11,13 +11,17 @@ namespace Monokube.Controllers.Certificates;
 /// <summary>
 /// kube-controller-manager's certificatesigningrequest-signing-controller: issues approved CSRs of the signers
 /// kubernetes.io/kube-apiserver-client-kubelet, kubernetes.io/kube-apiserver-client and kubernetes.io/kubelet-serving
-/// with the cluster signing CA, for min(--cluster-signing-duration, spec.expirationSeconds), backdated 5 minutes;
+/// with the cluster signing CA, for min(--cluster-signing-duration, spec.expirationSeconds) (at least 10 minutes when
+/// asked for), NotBefore backdated 5 minutes (and NotAfter too for lifetimes of 8 hours or more, as kube's);
 /// a request its signer does not allow gets the Failed condition with reason SignerValidationFailure instead.
 /// </summary>
 public sealed class CsrSigningController : Controller
 {
     private static readonly TimeSpan Backdate = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan ShortestDuration = TimeSpan.FromMinutes(10);
+
+    // kube's signer: a certificate of at least this lifetime ends Backdate earlier too; a shorter one ends now + lifetime.
+    private static readonly TimeSpan Short = TimeSpan.FromHours(8);
 
     private static readonly Dictionary<string, Oid> ExtendedUsages = new(StringComparer.Ordinal)
     {
@@ -179,7 +183,7 @@ public sealed class CsrSigningController : Controller
             notBefore = _ca.NotBefore;
         }
 
-        var notAfter = now + duration;
+        var notAfter = duration < Short ? now + duration : now + duration - Backdate;
         if (notAfter > _ca.NotAfter)
         {
             notAfter = _ca.NotAfter;

@@ -18,6 +18,15 @@ public sealed class KubeClientOptions
 
     public X509Certificate2? ClientCertificate { get; init; }
 
+    /// <summary>
+    /// Where a client certificate that changes over time comes from, asked at every TLS handshake (overrides
+    /// <see cref="ClientCertificate"/>): a kubelet's rotated certificate.
+    /// </summary>
+    public Func<X509Certificate2?>? ClientCertificateSource { get; init; }
+
+    /// <summary>Opens the client's connections so that they can be closed at once (after a certificate rotation).</summary>
+    public ConnectionTracker? Connections { get; init; }
+
     public string? BearerToken { get; init; }
 
     /// <summary>Where a bearer token that changes over time comes from, asked before every request (overrides <see cref="BearerToken"/>).</summary>
@@ -39,6 +48,21 @@ public sealed class KubeClientOptions
         UserAgent = userAgent,
     };
 
+    /// <summary>
+    /// The same server, trust and user agent, authenticated by the certificate <paramref name="source"/> holds at each
+    /// handshake, over connections <paramref name="connections"/> can close.
+    /// </summary>
+    public KubeClientOptions WithClientCertificateSource(Func<X509Certificate2?> source, ConnectionTracker connections) => new()
+    {
+        Server = Server,
+        CertificateAuthorities = CertificateAuthorities,
+        PinnedServerCertificate = PinnedServerCertificate,
+        InsecureSkipTlsVerify = InsecureSkipTlsVerify,
+        ClientCertificateSource = source,
+        Connections = connections,
+        UserAgent = UserAgent,
+    };
+
     public SocketsHttpHandler CreateHandler()
     {
         var handler = new SocketsHttpHandler
@@ -46,13 +70,22 @@ public sealed class KubeClientOptions
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
             EnableMultipleHttp2Connections = true,
         };
+        if (Connections is not null)
+        {
+            handler.ConnectCallback = Connections.ConnectAsync;
+        }
+
         if (Server.Scheme != Uri.UriSchemeHttps)
         {
             return handler;
         }
 
         handler.SslOptions.RemoteCertificateValidationCallback = Validate;
-        if (ClientCertificate is not null)
+        if (ClientCertificateSource is { } source)
+        {
+            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => source()!;
+        }
+        else if (ClientCertificate is not null)
         {
             handler.SslOptions.ClientCertificates = [ClientCertificate];
         }

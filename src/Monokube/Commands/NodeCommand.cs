@@ -21,11 +21,12 @@ internal sealed partial class NodeCommand : ICommand
             and logs (kubectl logs works through the API); they outlive the agent and the next agent on the same
             --root-dir adopts them. Flag names are the kubelet's.
             """);
-        var config = flags.String("config", "", "A KubeletConfiguration file (port, address, authentication.x509.clientCAFile are used; flags win)");
+        var config = flags.String("config", "", "A KubeletConfiguration file (port, address, authentication.x509.clientCAFile, staticPodPath and rotateCertificates are used; flags win)");
         var kubeconfig = flags.String("kubeconfig", "", "The kubeconfig to work with; written by the TLS bootstrap when it does not exist (default <root-dir>/kubeconfig)");
         var bootstrap = flags.String("bootstrap-kubeconfig", "", "A kubeconfig with a bootstrap token, used to get a client certificate when --kubeconfig does not exist");
         var rootDir = flags.String("root-dir", "/var/lib/kubelet", "The agent's directory");
         var certDir = flags.String("cert-dir", "", "Where the client certificate and key are kept (default <root-dir>/pki)");
+        var rotate = flags.Bool("rotate-certificates", false, "Renew the client certificate with a CSR as it nears expiry (70-90% of its lifetime), as the kubelet does (default: the --config's rotateCertificates, else false)");
         var hostname = flags.String("hostname-override", "", "The node's name (default the host name)");
         var nodeName = flags.String("node-name", "", "Same as --hostname-override");
         var labels = flags.StringList("node-labels", "Labels to register the node with: key=value,...");
@@ -93,6 +94,7 @@ internal sealed partial class NodeCommand : ICommand
             Kubeconfig = kubeconfig.Value.Length > 0 ? kubeconfig.Value : Path.Combine(root, "kubeconfig"),
             BootstrapKubeconfig = bootstrap.Value.Length > 0 ? bootstrap.Value : null,
             CertDir = certDir.Value.Length > 0 ? certDir.Value : Path.Combine(root, "pki"),
+            RotateCertificates = rotate.Changed ? rotate.Value : file?.RotateCertificates ?? false,
             RootDir = root,
             HostRoot = hostRoot.Value,
             Runtime = runtime.Value == "process" ? NodeRuntime.Process : NodeRuntime.Fake,

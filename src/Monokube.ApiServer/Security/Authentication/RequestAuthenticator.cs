@@ -34,6 +34,17 @@ public sealed class RequestAuthenticator(
         string? failure = null;
         if (context.Connection.ClientCertificate is { } certificate)
         {
+            // Checked on every request, as kube-apiserver verifies the certificate of each: a connection opened
+            // with a certificate that has since expired does not keep its user.
+            var now = time.GetUtcNow().UtcDateTime;
+            if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
+            {
+                var notBefore = certificate.NotBefore.ToUniversalTime();
+                var notAfter = certificate.NotAfter.ToUniversalTime();
+                var when = now > notAfter ? "after " + Rfc3339(notAfter) : "before " + Rfc3339(notBefore);
+                return AuthenticationResult.Fail($"verifying certificate SN={certificate.SerialNumber}, CN={certificate.GetNameInfo(X509NameType.SimpleName, false)} failed: x509: certificate has expired or is not yet valid: current time {Rfc3339(now)} is {when}");
+            }
+
             if (requestHeader?.Authenticate(certificate, context.Request.Headers) is { } proxied)
             {
                 if (proxied.User is { } user)
@@ -280,4 +291,6 @@ public sealed class RequestAuthenticator(
             return null;
         }
     }
+
+    private static string Rfc3339(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }
