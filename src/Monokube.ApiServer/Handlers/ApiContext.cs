@@ -28,6 +28,9 @@ public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, Ti
     /// <summary>The bound on concurrent watches per client.</summary>
     public WatchLimiter Watches { get; } = new(options.Watch.MaxPerClient);
 
+    /// <summary>Each recent change decoded and encoded once for all watches.</summary>
+    public WatchEventCache WatchEvents { get; } = new();
+
     /// <summary>Serializes node port allocation inside this server (ports are found by scanning Services).</summary>
     public SemaphoreSlim NodePortLock { get; } = new(1, 1);
 }

@@ -176,45 +176,42 @@ public sealed partial class ResourceHandler
         }
     }
 
-    private static void AddChange(WatchOutput output, ResourceDefinition resource, ListQuery query, StoreEvent e)
+    private void AddChange(WatchOutput output, ResourceDefinition resource, ListQuery query, StoreEvent e)
     {
-        JsonObject? Current() => e.Value is null ? null : Decode(resource, e.Value, e.Revision);
-
-        JsonObject? Previous() => e.PrevValue is null ? null : Decode(resource, e.PrevValue, e.Revision);
-
+        var change = api.WatchEvents.Get(resource, e);
         switch (e.Type)
         {
             case StoreEventType.Created:
-                if (Current() is { } created && Matches(resource, created, query))
+                if (change.Current is { } created && Matches(resource, created, query))
                 {
-                    output.Add("ADDED", created);
+                    output.Add("ADDED", created, change.CurrentJson);
                 }
 
                 break;
             case StoreEventType.Deleted:
-                if (Current() is { } deleted && Matches(resource, deleted, query))
+                if (change.Current is { } deleted && Matches(resource, deleted, query))
                 {
-                    output.Add("DELETED", deleted);
+                    output.Add("DELETED", deleted, change.CurrentJson);
                 }
 
                 break;
             case StoreEventType.Modified:
-                var now = Current()!;
+                var now = change.Current!;
                 var nowMatches = Matches(resource, now, query);
                 var filtered = !query.Labels.IsEmpty || !query.Fields.IsEmpty;
-                var before = filtered ? Previous() : null;
+                var before = filtered ? change.Previous : null;
                 var beforeMatches = !filtered || (before is not null && Matches(resource, before, query));
                 if (nowMatches && beforeMatches)
                 {
-                    output.Add("MODIFIED", now);
+                    output.Add("MODIFIED", now, change.CurrentJson);
                 }
                 else if (nowMatches)
                 {
-                    output.Add("ADDED", now);
+                    output.Add("ADDED", now, change.CurrentJson);
                 }
                 else if (beforeMatches && before is not null)
                 {
-                    output.Add("DELETED", before);
+                    output.Add("DELETED", before, change.PreviousJson);
                 }
 
                 break;
@@ -227,7 +224,8 @@ public sealed partial class ResourceHandler
         private readonly ArrayBufferWriter<byte> _buffer = new(4096);
         private bool _columnsSent;
 
-        public void Add(string type, JsonObject obj)
+        /// <summary>Adds an event; <paramref name="json"/> is the object already written as JSON, when it is.</summary>
+        public void Add(string type, JsonObject obj, byte[]? json = null)
         {
             using var w = new Utf8JsonWriter(_buffer, JsonOutput.WriterOptions);
             w.WriteStartObject();
@@ -244,7 +242,15 @@ public sealed partial class ResourceHandler
                     TableWriter.WritePartialObjectMetadata(w, obj, format.MetaApiVersion);
                     break;
                 default:
-                    obj.WriteTo(w);
+                    if (json is not null)
+                    {
+                        w.WriteRawValue(json, skipInputValidation: true);
+                    }
+                    else
+                    {
+                        obj.WriteTo(w);
+                    }
+
                     break;
             }
 

@@ -181,7 +181,7 @@ public sealed partial class ResourceHandler(ApiContext api, ReviewHandler review
     private static JsonObject Decode(ResourceDefinition resource, StoredObject stored) => Decode(resource, stored.Value, stored.ModRevision);
 
     /// <summary>A stored value as served (converted to the served version), with the given resourceVersion.</summary>
-    private static JsonObject Decode(ResourceDefinition resource, byte[] value, long revision)
+    internal static JsonObject Decode(ResourceDefinition resource, byte[] value, long revision)
     {
         var obj = ObjectWriter.Parse(value);
         if (resource.Converter is { } converter)
