@@ -24,6 +24,7 @@ public sealed partial class DaemonSetController : Controller
 
     private readonly Informer _daemonSets;
     private readonly Informer _pods;
+    private readonly OwnerIndex _podsByOwner = new();
     private readonly Informer _nodes;
     private readonly Informer _revisions;
     private readonly Expectations _expectations;
@@ -109,7 +110,7 @@ public sealed partial class DaemonSetController : Controller
     private async Task<Dictionary<string, List<JsonObject>>> NodesToDaemonPodsAsync(JsonObject ds, LabelSelector selector, bool includeDeletedTerminal, CancellationToken cancellationToken)
     {
         var ns = ds.GetString("metadata.namespace");
-        var candidates = _pods.Items.Values.Where(p => p.GetString("metadata.namespace") == ns);
+        var candidates = _podsByOwner.Candidates(ns, Owners.Uid(ds)).Select(_pods.Get).OfType<JsonObject>();
         var claimed = await new ControllerRefManager(Client, ResourceRef.Pods, ds, ApiVersion, Kind, selector).ClaimAsync(candidates, cancellationToken);
         var byNode = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
         foreach (var pod in claimed)
@@ -130,6 +131,7 @@ public sealed partial class DaemonSetController : Controller
 
     private void OnPod(InformerEvent e)
     {
+        _podsByOwner.Update(e);
         var pod = e.Object;
         var owner = ResolveOwner(pod);
         if (e.Old is { } old && ResolveOwner(old) is { } oldOwner && oldOwner != owner)

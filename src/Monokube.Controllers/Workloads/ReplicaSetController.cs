@@ -21,6 +21,7 @@ public sealed class ReplicaSetController : Controller
     private readonly Informer _pods;
     private readonly Expectations _expectations;
     private readonly EventRecorder _events;
+    private readonly OwnerIndex _podsByOwner = new();
 
     public ReplicaSetController(ControllerContext context)
         : base("replicaset-controller", context)
@@ -57,6 +58,7 @@ public sealed class ReplicaSetController : Controller
 
     private void OnPod(InformerEvent e)
     {
+        _podsByOwner.Update(e);
         var owner = Owners.ControllerOf(e.Object);
         var oldOwner = e.Old is null ? null : Owners.ControllerOf(e.Old);
         var ns = e.Object.GetString("metadata.namespace");
@@ -100,9 +102,9 @@ public sealed class ReplicaSetController : Controller
     {
         var claimed = new List<JsonObject>();
         var uid = Owners.Uid(rs);
-        foreach (var (_, pod) in _pods.Items)
+        foreach (var key in _podsByOwner.Candidates(ns, uid))
         {
-            if (pod.GetString("metadata.namespace") != ns)
+            if (_pods.Get(key) is not { } pod)
             {
                 continue;
             }
@@ -273,7 +275,8 @@ public sealed class ReplicaSetController : Controller
         var templateLabels = rs.Find("spec.template.metadata.labels") as JsonObject;
         var minReady = rs.Find("spec.minReadySeconds") is JsonValue m ? m.GetValue<long>() : 0;
         var now = Context.Time.GetUtcNow();
-        var fullyLabeled = active.Count(p => LabelSelector.FromObject(ToMatchLabels(templateLabels)).Matches(p.Find("metadata.labels") as JsonObject));
+        var templateSelector = LabelSelector.FromObject(ToMatchLabels(templateLabels));
+        var fullyLabeled = active.Count(p => templateSelector.Matches(p.Find("metadata.labels") as JsonObject));
         var ready = active.Count(PodConditions.IsReady);
         var available = active.Count(p => PodConditions.IsAvailable(p, minReady, now));
 
