@@ -78,6 +78,18 @@ public static class JsonObjectExtensions
     public static bool GetBool(this JsonObject obj, string name) =>
         obj[name] is JsonValue v && v.GetValueKind() == JsonValueKind.True;
 
-    public static long? GetLong(this JsonObject obj, string name) =>
-        obj[name] is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<long>(out var n) ? n : obj[name] is JsonValue d && d.GetValueKind() == JsonValueKind.Number ? (long)d.GetValue<double>() : null;
+    /// <summary>A number as a long, whether it was parsed or set in code as an int, a long or a double.</summary>
+    public static long? GetLong(this JsonObject obj, string name)
+    {
+        if (obj[name] is not JsonValue v || v.GetValueKind() != JsonValueKind.Number)
+        {
+            return null;
+        }
+
+        return v.TryGetValue<long>(out var l) ? l
+            : v.TryGetValue<int>(out var i) ? i
+            : v.TryGetValue<double>(out var d) ? (long)d
+            : v.TryGetValue<decimal>(out var m) ? (long)m
+            : null;
+    }
 }

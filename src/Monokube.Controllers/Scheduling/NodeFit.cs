@@ -17,39 +17,32 @@ public static class NodeFit
     public const string NameMismatch = "node(s) didn't match the requested node name";
     public const string TooManyPods = "Too many pods";
 
-    /// <summary>Why the pod cannot run on the node (empty: it fits).</summary>
-    public static List<string> Reasons(JsonObject pod, JsonObject node, IReadOnlyList<JsonObject> podsOnNode)
+    /// <summary>Why the pod (whose footprint is given) cannot run on the node with that usage (empty: it fits).</summary>
+    public static List<string> Reasons(JsonObject pod, PodFootprint footprint, JsonObject node, NodeUsage usage) =>
+        Reasons(pod, footprint, NodeInfo.Of(node), usage);
+
+    public static List<string> Reasons(JsonObject pod, PodFootprint footprint, NodeInfo node, NodeUsage usage)
     {
         var reasons = new List<string>();
         var spec = pod["spec"] as JsonObject ?? [];
-        var nodeName = node.GetString("metadata.name");
-        if (spec.GetString("nodeName") is { Length: > 0 } wanted && wanted != nodeName)
+        if (spec.GetString("nodeName") is { Length: > 0 } wanted && wanted != node.Name)
         {
             reasons.Add(NameMismatch);
         }
 
-        var tolerations = (spec["tolerations"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
-        if (node.Find("spec.unschedulable")?.GetValueKind() == System.Text.Json.JsonValueKind.True
-            && !tolerations.Any(t => Tolerates(t, "node.kubernetes.io/unschedulable", "", "NoSchedule")))
+        var tolerations = (spec["tolerations"] as JsonArray)?.OfType<JsonObject>() ?? [];
+        if (node.Unschedulable && !tolerations.Any(t => Tolerates(t, "node.kubernetes.io/unschedulable", "", "NoSchedule")))
         {
             reasons.Add(Unschedulable);
         }
 
-        if (!MatchesNodeSelectorAndAffinity(spec, node))
+        if (!MatchesNodeSelectorAndAffinity(spec, node.Node))
         {
             reasons.Add(AffinityMismatch);
         }
 
-        foreach (var taint in (node.Find("spec.taints") as JsonArray)?.OfType<JsonObject>() ?? [])
+        foreach (var (key, value, effect) in node.Taints)
         {
-            var effect = taint.GetString("effect") ?? "";
-            if (effect is not ("NoSchedule" or "NoExecute"))
-            {
-                continue;
-            }
-
-            var key = taint.GetString("key") ?? "";
-            var value = taint.GetString("value") ?? "";
             if (!tolerations.Any(t => Tolerates(t, key, value, effect)))
             {
                 reasons.Add($"node(s) had untolerated taint {{{key}: {value}}}");
@@ -57,12 +50,12 @@ public static class NodeFit
             }
         }
 
-        if (HostPortsTaken(spec, podsOnNode))
+        if (footprint.HostPorts.Any(wanted => usage.HostPorts.Any(wanted.ConflictsWith)))
         {
             reasons.Add(PortsTaken);
         }
 
-        reasons.AddRange(InsufficientResources(pod, node, podsOnNode));
+        reasons.AddRange(InsufficientResources(footprint, node, usage));
         return reasons;
     }
 
@@ -141,52 +134,23 @@ public static class NodeFit
         };
     }
 
-    private static bool HostPortsTaken(JsonObject spec, IReadOnlyList<JsonObject> podsOnNode)
-    {
-        var wanted = HostPorts(spec).ToList();
-        if (wanted.Count == 0)
-        {
-            return false;
-        }
-
-        var used = podsOnNode.SelectMany(p => HostPorts(p["spec"] as JsonObject ?? [])).ToList();
-        return wanted.Any(w => used.Any(u => u.Port == w.Port && u.Protocol == w.Protocol
-            && (u.Ip == w.Ip || u.Ip is "" or "0.0.0.0" || w.Ip is "" or "0.0.0.0")));
-    }
-
-    private static IEnumerable<(long Port, string Protocol, string Ip)> HostPorts(JsonObject spec) =>
+    public static IEnumerable<HostPort> HostPorts(JsonObject spec) =>
         new[] { "initContainers", "containers" }
             .SelectMany(list => (spec[list] as JsonArray)?.OfType<JsonObject>() ?? [])
             .SelectMany(c => (c["ports"] as JsonArray)?.OfType<JsonObject>() ?? [])
             .Where(p => (p.GetLong("hostPort") ?? 0) > 0)
-            .Select(p => (p.GetLong("hostPort")!.Value, p.GetString("protocol") ?? "TCP", p.GetString("hostIP") ?? ""));
+            .Select(p => new HostPort(p.GetLong("hostPort")!.Value, p.GetString("protocol") ?? "TCP", p.GetString("hostIP") ?? ""));
 
-    private static IEnumerable<string> InsufficientResources(JsonObject pod, JsonObject node, IReadOnlyList<JsonObject> podsOnNode)
+    private static IEnumerable<string> InsufficientResources(PodFootprint pod, NodeInfo node, NodeUsage usage)
     {
-        var allocatable = node.Find("status.allocatable") as JsonObject ?? node.Find("status.capacity") as JsonObject ?? [];
-        if (podsOnNode.Count + 1 > Quantity.Parse(allocatable["pods"]?.ToString()))
+        if (usage.Pods + 1 > node.Allocatable.GetValueOrDefault("pods"))
         {
             yield return TooManyPods;
         }
 
-        var requested = Requests(pod);
-        if (requested.Count == 0)
+        foreach (var (name, amount) in pod.Requests.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
-            yield break;
-        }
-
-        var used = new Dictionary<string, decimal>(StringComparer.Ordinal);
-        foreach (var other in podsOnNode)
-        {
-            foreach (var (name, amount) in Requests(other))
-            {
-                used[name] = used.GetValueOrDefault(name) + amount;
-            }
-        }
-
-        foreach (var (name, amount) in requested.OrderBy(r => r.Key, StringComparer.Ordinal))
-        {
-            if (amount > 0 && used.GetValueOrDefault(name) + amount > Quantity.Parse(allocatable[name]?.ToString()))
+            if (amount > 0 && usage.Requested.GetValueOrDefault(name) + amount > node.Allocatable.GetValueOrDefault(name))
             {
                 yield return "Insufficient " + name;
             }

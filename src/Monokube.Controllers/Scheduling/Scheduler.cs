@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
 using Monokube.ApiServer.Objects;
 using Monokube.Controllers.Client;
@@ -9,25 +10,37 @@ namespace Monokube.Controllers.Scheduling;
 /// The default scheduler for pods of schedulerName default-scheduler: filters nodes (<see cref="NodeFit"/>), scores
 /// the fitting ones (least allocated, and fewest pods of the same controller: spreading), binds through
 /// pods/binding and records Scheduled; a pod no node fits gets PodScheduled=False with reason Unschedulable and a
-/// message counting why nodes were rejected, and is tried again when nodes or pods change. Pods bound but not yet
-/// seen bound by the informer count against their node, so one pass never overcommits.
+/// message counting why nodes were rejected, and is tried again when nodes or pods change. Each node's usage (the
+/// pods on it, their requests, host ports and controllers) is kept up to date from the pod informer, so a decision
+/// looks at every node but not at every pod. Pods bound but not yet seen bound by the informer count against their
+/// node, so one pass never overcommits. As kube's scheduler, it binds asynchronously: the next decision does not
+/// wait for the binding and the Scheduled event to be written (a failed binding forgets the assumption and retries).
 /// </summary>
-public sealed class Scheduler : Controller
+public sealed partial class Scheduler : Controller
 {
     public const string DefaultSchedulerName = "default-scheduler";
 
+    private const int MaxBindingsInFlight = 16;
+
+    private static readonly string[] ScoredResources = ["cpu", "memory"];
+
     private readonly Informer _pods;
-    private readonly Informer _nodes;
     private readonly EventRecorder _events;
-    private readonly Dictionary<string, (string Node, JsonObject Pod)> _assumed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeUsage> _usage = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeInfo> _nodeInfos = new(StringComparer.Ordinal);
+    private List<NodeInfo>? _nodeList;
+    private int _nextStartNode;
+    private readonly Dictionary<string, Placement> _placed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Placement> _assumed = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _bindings = new(MaxBindingsInFlight);
 
     public Scheduler(ControllerContext context, string identity)
         : base("scheduler", context)
     {
         _events = new EventRecorder(context.Client, context.Time, DefaultSchedulerName, identity, Logger);
         _pods = Watch(ResourceRef.Pods, OnPod);
-        _nodes = Watch(ResourceRef.Nodes, _ => RequeuePending());
+        Watch(ResourceRef.Nodes, OnNode);
     }
 
     // One pod at a time: every decision sees the previous one.
@@ -48,39 +61,57 @@ public sealed class Scheduler : Controller
             }
         }
 
-        var nodes = _nodes.Items.Values.OrderBy(n => n.GetString("metadata.name"), StringComparer.Ordinal).ToList();
-        var podsByNode = PodsByNode();
-        var feasible = new List<JsonObject>();
+        var footprint = PodFootprint.Of(pod);
+        var feasible = new List<(NodeInfo Node, NodeUsage Usage)>();
         var rejections = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var node in nodes)
+        string? nodeName = null;
+        int nodeCount;
+        lock (_gate)
         {
-            var reasons = NodeFit.Reasons(pod, node, podsByNode.GetValueOrDefault(node.GetString("metadata.name")!) ?? []);
-            if (reasons.Count == 0)
+            // As kube (percentageOfNodesToScore): in a large cluster, stop filtering once enough nodes fit, and
+            // start the next pod's search where this one stopped.
+            var nodes = _nodeList ??= [.. _nodeInfos.Values];
+            nodeCount = nodes.Count;
+            var wanted = FeasibleNodesToFind(nodes.Count);
+            var looked = 0;
+            for (; looked < nodes.Count && feasible.Count < wanted; looked++)
             {
-                feasible.Add(node);
+                var node = nodes[(_nextStartNode + looked) % nodes.Count];
+                var usage = _usage.GetValueOrDefault(node.Name) ?? NodeUsage.Empty;
+                var reasons = NodeFit.Reasons(pod, footprint, node, usage);
+                if (reasons.Count == 0)
+                {
+                    feasible.Add((node, usage));
+                }
+
+                foreach (var reason in reasons)
+                {
+                    rejections[reason] = rejections.GetValueOrDefault(reason) + 1;
+                }
             }
 
-            foreach (var reason in reasons)
+            _nextStartNode = nodes.Count == 0 ? 0 : (_nextStartNode + looked) % nodes.Count;
+            if (feasible.Count > 0)
             {
-                rejections[reason] = rejections.GetValueOrDefault(reason) + 1;
+                nodeName = Choose(footprint, feasible).Name;
+                Place(_assumed, key, new Placement(nodeName, footprint));
             }
         }
 
-        if (feasible.Count == 0)
+        if (nodeName is null)
         {
-            await MarkUnschedulableAsync(pod, UnschedulableMessage(nodes.Count, rejections), cancellationToken);
+            await MarkUnschedulableAsync(pod, UnschedulableMessage(nodeCount, rejections), cancellationToken);
             return;
         }
 
-        var chosen = Choose(pod, feasible, podsByNode);
-        var nodeName = chosen.GetString("metadata.name")!;
+        await _bindings.WaitAsync(cancellationToken);
+        _ = BindAsync(key, pod, nodeName, cancellationToken);
+    }
+
+    private async Task BindAsync(string key, JsonObject pod, string nodeName, CancellationToken cancellationToken)
+    {
         var ns = pod.GetString("metadata.namespace")!;
         var name = pod.GetString("metadata.name")!;
-        lock (_gate)
-        {
-            _assumed[key] = (nodeName, pod);
-        }
-
         try
         {
             var binding = new JsonObject
@@ -91,18 +122,25 @@ public sealed class Scheduler : Controller
                 ["target"] = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Node", ["name"] = nodeName },
             };
             await Client.CreateSubresourceAsync(ResourceRef.Pods, ns, name, "binding", binding, cancellationToken);
+            await _events.RecordAsync(pod, "Normal", "Scheduled", "Binding", $"Successfully assigned {ns}/{name} to {nodeName}", cancellationToken);
         }
-        catch
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
         {
             lock (_gate)
             {
-                _assumed.Remove(key);
+                Forget(_assumed, key);
             }
 
-            throw;
+            LogBindingFailed(Logger, key, nodeName, e.Message);
+            Queue.AddRateLimited(key);
         }
-
-        await _events.RecordAsync(pod, "Normal", "Scheduled", "Binding", $"Successfully assigned {ns}/{name} to {nodeName}", cancellationToken);
+        finally
+        {
+            _bindings.Release();
+        }
     }
 
     /// <summary>kube's FitError message: "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {k: v}."</summary>
@@ -125,12 +163,19 @@ public sealed class Scheduler : Controller
 
     private void OnPod(InformerEvent e)
     {
-        var bound = !string.IsNullOrEmpty(e.Object.GetString("spec.nodeName"));
-        if (bound || e.Type == InformerEventType.Deleted)
+        var node = e.Object.GetString("spec.nodeName");
+        var bound = !string.IsNullOrEmpty(node);
+        lock (_gate)
         {
-            lock (_gate)
+            Forget(_placed, e.Key);
+            if (bound || e.Type == InformerEventType.Deleted)
             {
-                _assumed.Remove(e.Key);
+                Forget(_assumed, e.Key);
+            }
+
+            if (bound && e.Type != InformerEventType.Deleted && e.Object.GetString("status.phase") is not ("Succeeded" or "Failed"))
+            {
+                Place(_placed, e.Key, new Placement(node!, PodFootprint.Of(e.Object)));
             }
         }
 
@@ -151,6 +196,37 @@ public sealed class Scheduler : Controller
         }
     }
 
+    /// <summary>kube's numFeasibleNodesToFind with the adaptive percentage: every node below 100, else 50% less 1% per 125 nodes (at least 5%), and at least 100.</summary>
+    public static int FeasibleNodesToFind(int nodes)
+    {
+        if (nodes < 100)
+        {
+            return nodes;
+        }
+
+        var percentage = Math.Max(5, 50 - (nodes / 125));
+        return Math.Max(100, nodes * percentage / 100);
+    }
+
+    private void OnNode(InformerEvent e)
+    {
+        lock (_gate)
+        {
+            if (e.Type == InformerEventType.Deleted)
+            {
+                _nodeInfos.Remove(e.Key);
+            }
+            else
+            {
+                _nodeInfos[e.Key] = NodeInfo.Of(e.Object);
+            }
+
+            _nodeList = null;
+        }
+
+        RequeuePending();
+    }
+
     private void RequeuePending()
     {
         foreach (var (key, pod) in _pods.Items)
@@ -162,68 +238,63 @@ public sealed class Scheduler : Controller
         }
     }
 
-    private Dictionary<string, List<JsonObject>> PodsByNode()
+    // Callers hold _gate.
+    private void Place(Dictionary<string, Placement> placements, string key, Placement placement)
     {
-        var byNode = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
-        void Add(string node, JsonObject pod)
+        placements[key] = placement;
+        if (!_usage.TryGetValue(placement.Node, out var usage))
         {
-            if (!byNode.TryGetValue(node, out var list))
-            {
-                byNode[node] = list = [];
-            }
-
-            list.Add(pod);
+            _usage[placement.Node] = usage = new NodeUsage();
         }
 
-        foreach (var (_, pod) in _pods.Items)
+        usage.Add(placement.Footprint);
+    }
+
+    private void Forget(Dictionary<string, Placement> placements, string key)
+    {
+        if (!placements.Remove(key, out var placement) || !_usage.TryGetValue(placement.Node, out var usage))
         {
-            if (pod.GetString("spec.nodeName") is { Length: > 0 } node && pod.GetString("status.phase") is not ("Succeeded" or "Failed"))
-            {
-                Add(node, pod);
-            }
+            return;
         }
 
-        lock (_gate)
+        usage.Remove(placement.Footprint);
+        if (usage.Pods == 0)
         {
-            foreach (var (_, (node, pod)) in _assumed)
-            {
-                Add(node, pod);
-            }
+            _usage.Remove(placement.Node);
         }
-
-        return byNode;
     }
 
     // Least allocated (CPU and memory after this pod) plus spreading of pods with the same controller.
-    private static JsonObject Choose(JsonObject pod, List<JsonObject> feasible, Dictionary<string, List<JsonObject>> podsByNode)
+    private static NodeInfo Choose(PodFootprint pod, List<(NodeInfo Node, NodeUsage Usage)> feasible)
     {
-        var requests = NodeFit.Requests(pod);
-        var owner = Owners.ControllerOf(pod)?.GetString("uid");
-        var siblings = feasible.ToDictionary(
-            n => n.GetString("metadata.name")!,
-            n => owner is null ? 0 : (podsByNode.GetValueOrDefault(n.GetString("metadata.name")!) ?? []).Count(p => Owners.ControllerOf(p)?.GetString("uid") == owner));
-        var maxSiblings = siblings.Values.DefaultIfEmpty(0).Max();
-
-        var scored = feasible.Select(node =>
+        var maxSiblings = feasible.Max(f => f.Usage.OwnedBy(pod.ControllerUid));
+        NodeInfo? best = null;
+        var bestScore = double.MinValue;
+        var ties = 0;
+        foreach (var (node, usage) in feasible)
         {
-            var name = node.GetString("metadata.name")!;
-            var allocatable = node.Find("status.allocatable") as JsonObject ?? node.Find("status.capacity") as JsonObject ?? [];
-            var onNode = podsByNode.GetValueOrDefault(name) ?? [];
             double least = 0;
-            foreach (var resource in new[] { "cpu", "memory" })
+            foreach (var resource in ScoredResources)
             {
-                var capacity = Quantity.Parse(allocatable[resource]?.ToString());
-                var used = onNode.Sum(p => NodeFit.Requests(p).GetValueOrDefault(resource)) + requests.GetValueOrDefault(resource);
+                var capacity = node.Allocatable.GetValueOrDefault(resource);
+                var used = usage.Requested.GetValueOrDefault(resource) + pod.Requests.GetValueOrDefault(resource);
                 least += capacity <= 0 ? 0 : (double)Math.Max(0, (capacity - used) / capacity) * 100;
             }
 
-            var spread = maxSiblings == 0 ? 100 : 100.0 * (maxSiblings - siblings[name]) / maxSiblings;
-            return (Node: node, Score: (least / 2) + spread);
-        }).ToList();
+            var spread = maxSiblings == 0 ? 100 : 100.0 * (maxSiblings - usage.OwnedBy(pod.ControllerUid)) / maxSiblings;
+            var score = (least / 2) + spread;
+            if (score > bestScore + 1e-9)
+            {
+                (best, bestScore, ties) = (node, score, 1);
+            }
+            else if (Math.Abs(score - bestScore) < 1e-9 && Random.Shared.Next(++ties) == 0)
+            {
+                // Reservoir sampling: each of the equally good nodes is picked with the same chance.
+                best = node;
+            }
+        }
 
-        var best = scored.Max(s => s.Score);
-        var top = scored.Where(s => Math.Abs(s.Score - best) < 1e-9).ToList();
-        return top[Random.Shared.Next(top.Count)].Node;
+        return best!;
     }
 
     private async Task MarkUnschedulableAsync(JsonObject pod, string message, CancellationToken cancellationToken)
@@ -255,4 +326,9 @@ public sealed class Scheduler : Controller
 
     private static JsonObject? PodConditionsOf(JsonObject pod) =>
         (pod.Find("status.conditions") as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => c.GetString("type") == "PodScheduled");
+
+    [LoggerMessage(EventId = 7303, Level = LogLevel.Information, Message = "binding {Key} to {Node} failed, retrying: {Error}")]
+    private static partial void LogBindingFailed(ILogger logger, string key, string node, string error);
+
+    private sealed record Placement(string Node, PodFootprint Footprint);
 }

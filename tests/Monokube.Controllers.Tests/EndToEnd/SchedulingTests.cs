@@ -54,8 +54,10 @@ public sealed class SchedulingTests(ClusterFixture cluster) : IClassFixture<Clus
             Assert.Equal("ReplicaSet", Owners.ControllerOf(p)!.GetString("kind"));
         });
 
-        var rs = await cluster.Client.GetAsync(ResourceRef.ReplicaSets, ns, "web", Ct);
-        Assert.Equal(4, rs!.Find("status.replicas")!.GetValue<int>());
+        // The ReplicaSet's status follows its pods; the scheduler does not wait for it.
+        await ClusterFixture.WaitAsync(
+            async () => (await cluster.Client.GetAsync(ResourceRef.ReplicaSets, ns, "web", Ct))!.Find("status.replicas")?.GetValue<int>() == 4,
+            "status.replicas 4");
 
         // Scaling down removes pods; deleting one brings a replacement.
         await cluster.Client.PatchAsync(ResourceRef.ReplicaSets, ns, "web", "application/merge-patch+json", new JsonObject { ["spec"] = new JsonObject { ["replicas"] = 2 } }, Ct);
