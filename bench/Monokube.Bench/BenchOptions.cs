@@ -2,9 +2,14 @@ using System.Globalization;
 
 namespace Monokube.Bench;
 
-internal sealed record BenchOptions(IReadOnlyList<string> Scenarios, double Seconds, int Runs, int Concurrency, string? EtcdServers, int Clusters)
+internal sealed record BenchOptions(
+    IReadOnlyList<string> Scenarios, double Seconds, int Runs, int Concurrency, string? EtcdServers, int Clusters)
 {
-    private static readonly string[] AllScenarios = ["storage", "startup"];
+    public const string Usage =
+        "usage: Monokube.Bench [storage] [startup] [http] (all when none is named)\n" +
+        "         [--runs N] [--seconds N] [--concurrency N] [--etcd-servers URL] [--clusters N]";
+
+    private static readonly string[] AllScenarios = ["storage", "startup", "http"];
 
     public static BenchOptions? Parse(string[] args)
     {
@@ -37,6 +42,11 @@ internal sealed record BenchOptions(IReadOnlyList<string> Scenarios, double Seco
                 default:
                     return null;
             }
+        }
+
+        if (runs < 1 || concurrency < 1 || clusters < 1 || seconds <= 0)
+        {
+            return null;
         }
 
         return new BenchOptions(scenarios.Count == 0 ? AllScenarios : scenarios, seconds, runs, concurrency, etcd, clusters);
