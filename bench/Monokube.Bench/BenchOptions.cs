@@ -3,19 +3,19 @@ using System.Globalization;
 namespace Monokube.Bench;
 
 internal sealed record BenchOptions(
-    IReadOnlyList<string> Scenarios, double Seconds, int Runs, int Concurrency, string? EtcdServers, int Clusters)
+    IReadOnlyList<string> Scenarios, double Seconds, int Runs, int Concurrency, string? EtcdServers, int Clusters, int Pods)
 {
     public const string Usage =
-        "usage: Monokube.Bench [storage] [startup] [http] (all when none is named)\n" +
-        "         [--runs N] [--seconds N] [--concurrency N] [--etcd-servers URL] [--clusters N]";
+        "usage: Monokube.Bench [storage] [startup] [http] [reads] (all when none is named)\n" +
+        "         [--runs N] [--seconds N] [--concurrency N] [--etcd-servers URL] [--clusters N] [--pods N]";
 
-    private static readonly string[] AllScenarios = ["storage", "startup", "http"];
+    private static readonly string[] AllScenarios = ["storage", "startup", "http", "reads"];
 
     public static BenchOptions? Parse(string[] args)
     {
         var scenarios = new List<string>();
         double seconds = 2;
-        int runs = 3, concurrency = 8, clusters = 50;
+        int runs = 3, concurrency = 8, clusters = 50, pods = 10_000;
         string? etcd = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -33,6 +33,9 @@ internal sealed record BenchOptions(
                 case "--clusters" when i + 1 < args.Length:
                     clusters = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
+                case "--pods" when i + 1 < args.Length:
+                    pods = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
                 case "--etcd-servers" when i + 1 < args.Length:
                     etcd = args[++i];
                     break;
@@ -44,11 +47,11 @@ internal sealed record BenchOptions(
             }
         }
 
-        if (runs < 1 || concurrency < 1 || clusters < 1 || seconds <= 0)
+        if (runs < 1 || concurrency < 1 || clusters < 1 || pods < 1 || seconds <= 0)
         {
             return null;
         }
 
-        return new BenchOptions(scenarios.Count == 0 ? AllScenarios : scenarios, seconds, runs, concurrency, etcd, clusters);
+        return new BenchOptions(scenarios.Count == 0 ? AllScenarios : scenarios, seconds, runs, concurrency, etcd, clusters, pods);
     }
 }

@@ -2,7 +2,7 @@ using Monokube.Bench;
 using Monokube.TestSupport;
 
 // monokube benchmarks. Every scenario is bounded in time and uses loopback only.
-//   dotnet run -c Release --project bench/Monokube.Bench -- [storage] [startup] [http] [--runs N] ...
+//   dotnet run -c Release --project bench/Monokube.Bench -- [storage] [startup] [http] [reads] [--runs N] ...
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
@@ -37,6 +37,10 @@ try
         await new HttpCreateBenchmark(options.Concurrency, TimeSpan.FromSeconds(options.Seconds), options.Runs, Console.Out).RunAsync(etcdUrl!);
     }
 
+    if (options.Scenarios.Contains("reads"))
+    {
+        await new ReadsBenchmark(options.Pods, options.Runs, Console.Out).RunAsync();
+    }
 }
 finally
 {
