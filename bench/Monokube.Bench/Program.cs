@@ -2,7 +2,7 @@ using Monokube.Bench;
 using Monokube.TestSupport;
 
 // monokube benchmarks. Every scenario is bounded in time and uses loopback only.
-//   dotnet run -c Release --project bench/Monokube.Bench -- [storage] [startup] [http] [reads] [--runs N] ...
+//   dotnet run -c Release --project bench/Monokube.Bench -- [storage] [startup] [http] [reads] [watch] [--runs N] ...
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
@@ -40,6 +40,11 @@ try
     if (options.Scenarios.Contains("reads"))
     {
         await new ReadsBenchmark(options.Pods, options.Runs, Console.Out).RunAsync();
+    }
+
+    if (options.Scenarios.Contains("watch"))
+    {
+        await new WatchBenchmark(options.Watchers, options.Updates, options.Runs, Console.Out).RunAsync();
     }
 }
 finally
