@@ -2,17 +2,26 @@ using Monokube.Bench;
 using Monokube.TestSupport;
 
 // monokube benchmarks. Every scenario is bounded in time and uses loopback only.
-//   dotnet run -c Release --project bench/Monokube.Bench -- [storage] [startup] [--seconds N] [--runs N] [--concurrency N] [--etcd-servers URL] [--clusters N]
+//   dotnet run -c Release --project bench/Monokube.Bench -- [storage] [startup] [http] [reads] [watch] [--runs N] ...
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: Monokube.Bench [storage] [startup] [--seconds N] [--runs N] [--concurrency N] [--etcd-servers URL] [--clusters N]");
+    Console.Error.WriteLine(BenchOptions.Usage);
     return 2;
 }
 
 EtcdProcess? etcd = null;
 try
 {
+    // storage and http compare with etcd: one private etcd for both unless one is given.
+    var etcdUrl = options.EtcdServers;
+    if (etcdUrl is null && (options.Scenarios.Contains("storage") || options.Scenarios.Contains("http")))
+    {
+        etcd = await EtcdProcess.StartAsync();
+        etcdUrl = etcd.ClientUrl;
+        Console.WriteLine($"started a private etcd at {etcdUrl} (data on tmpfs)");
+    }
+
     if (options.Scenarios.Contains("startup"))
     {
         await new StartupBenchmark(options.Clusters, Console.Out).RunAsync();
@@ -20,15 +29,22 @@ try
 
     if (options.Scenarios.Contains("storage"))
     {
-        var etcdUrl = options.EtcdServers;
-        if (etcdUrl is null)
-        {
-            etcd = await EtcdProcess.StartAsync();
-            etcdUrl = etcd.ClientUrl;
-            Console.WriteLine($"started a private etcd at {etcdUrl} (data on tmpfs)");
-        }
+        await new StorageBenchmark(options.Concurrency, TimeSpan.FromSeconds(options.Seconds), options.Runs, Console.Out).RunAsync(etcdUrl!);
+    }
 
-        await new StorageBenchmark(options.Concurrency, TimeSpan.FromSeconds(options.Seconds), options.Runs, Console.Out).RunAsync(etcdUrl);
+    if (options.Scenarios.Contains("http"))
+    {
+        await new HttpCreateBenchmark(options.Concurrency, TimeSpan.FromSeconds(options.Seconds), options.Runs, Console.Out).RunAsync(etcdUrl!);
+    }
+
+    if (options.Scenarios.Contains("reads"))
+    {
+        await new ReadsBenchmark(options.Pods, options.Runs, Console.Out).RunAsync();
+    }
+
+    if (options.Scenarios.Contains("watch"))
+    {
+        await new WatchBenchmark(options.Watchers, options.Updates, options.Runs, Console.Out).RunAsync();
     }
 }
 finally

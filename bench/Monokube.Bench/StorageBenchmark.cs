@@ -30,7 +30,7 @@ internal sealed class StorageBenchmark(int concurrency, TimeSpan duration, int r
 
         await SeedAsync(memory);
         await SeedAsync(etcd);
-        rows.Add(await CompareAsync("create", run => Create(memory, run), run => Create(etcd, run), run => RawCreate(raw, run)));
+        rows.Add(await CompareAsync("create", run => Create(memory, run), run => Create(etcd, run), run => RawCreate(raw, "raw-create", run)));
         rows.Add(await CompareAsync("get", _ => Get(memory), _ => Get(etcd), _ => RawGet(raw)));
         rows.Add(await CompareAsync("update (CAS)", run => Update(memory, run), run => Update(etcd, run), run => RawUpdate(raw, run)));
         rows.Add(await CompareAsync("list 100", _ => List(memory), _ => List(etcd), _ => RawList(raw)));
@@ -84,9 +84,10 @@ internal sealed class StorageBenchmark(int concurrency, TimeSpan duration, int r
         Check(result.Status == StoreStatus.Ok, result.Status);
     };
 
-    private static Func<int, long, Task> RawCreate(KV.KVClient kv, int run) => async (worker, n) =>
+    /// <summary>The transaction EtcdObjectStore sends for a create (put if absent), sent raw, with keys of its own kind.</summary>
+    internal static Func<int, long, Task> RawCreate(KV.KVClient kv, string kind, int run) => async (worker, n) =>
     {
-        var key = ByteString.CopyFromUtf8("/bench" + Key("raw-create", run, worker, n));
+        var key = ByteString.CopyFromUtf8("/bench" + Key(kind, run, worker, n));
         var txn = new TxnRequest
         {
             Compare = { new Compare { Key = key, Target = Compare.Types.CompareTarget.Mod, Result = Compare.Types.CompareResult.Equal, ModRevision = 0 } },
