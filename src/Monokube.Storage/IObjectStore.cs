@@ -33,6 +33,13 @@ public interface IObjectStore : IAsyncDisposable
     /// </summary>
     ValueTask<WatchStartResult> WatchAsync(string prefix, long afterRevision, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A watch that delivers only the changes <paramref name="filter"/> accepts (progress and expiry always), so
+    /// that a watcher with a selector is not woken for every change under the prefix. The filter runs on the
+    /// writer's side, perhaps under the store's lock: it must be quick and must not throw.
+    /// </summary>
+    ValueTask<WatchStartResult> WatchAsync(string prefix, long afterRevision, Func<StoreEvent, bool>? filter, CancellationToken cancellationToken = default);
+
     ValueTask<long> GetCurrentRevisionAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Discards history before <paramref name="revision"/>; reads and watches older than it become expired.</summary>

@@ -270,6 +270,30 @@ public abstract class ObjectStoreConformanceTests
     }
 
     [Fact]
+    public async Task A_filtered_watch_gets_only_the_changes_its_filter_accepts_in_replay_and_live()
+    {
+        var start = await Store.GetCurrentRevisionAsync(Token);
+        await Store.CreateAsync(Key("skip-1"), Objects.ConfigMap("skip-1"), Token);
+        var kept = await Store.CreateAsync(Key("keep-1"), Objects.ConfigMap("keep-1"), Token);
+
+        var started = await Store.WatchAsync(Prefix, start, e => e.Key.Contains("/keep-", StringComparison.Ordinal), Token);
+        Assert.Equal(StoreStatus.Ok, started.Status);
+        await using var watch = started.Watch!;
+        await Store.CreateAsync(Key("skip-2"), Objects.ConfigMap("skip-2"), Token);
+        var keptLive = await Store.UpdateAsync(Key("keep-1"), Objects.ConfigMap("keep-1", value: "2"), Preconditions.None, Token);
+
+        var events = await WatchReader.ReadAsync(watch, 2);
+        Assert.Equal([(Key("keep-1"), kept.Revision), (Key("keep-1"), keptLive.Revision)], events.Select(e => (e.Key, e.Revision)));
+
+        // Progress still comes, at a revision past the filtered-out changes.
+        var skipped = await Store.CreateAsync(Key("skip-3"), Objects.ConfigMap("skip-3"), Token);
+        watch.RequestProgress();
+        var progress = (await WatchReader.ReadAsync(watch, 1, skipProgress: false)).Single();
+        Assert.Equal(StoreEventType.Progress, progress.Type);
+        Assert.True(progress.Revision >= skipped.Revision, $"progress at {progress.Revision}, before {skipped.Revision}");
+    }
+
+    [Fact]
     public async Task Watch_sees_only_its_prefix()
     {
         var started = await Store.WatchAsync(Prefix + "in/", 0, Token);

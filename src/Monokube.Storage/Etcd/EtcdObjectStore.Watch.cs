@@ -5,7 +5,10 @@ namespace Monokube.Storage.Etcd;
 
 public sealed partial class EtcdObjectStore
 {
-    public async ValueTask<WatchStartResult> WatchAsync(string prefix, long afterRevision, CancellationToken cancellationToken = default)
+    public ValueTask<WatchStartResult> WatchAsync(string prefix, long afterRevision, CancellationToken cancellationToken = default) =>
+        WatchAsync(prefix, afterRevision, null, cancellationToken);
+
+    public async ValueTask<WatchStartResult> WatchAsync(string prefix, long afterRevision, Func<StoreEvent, bool>? filter, CancellationToken cancellationToken = default)
     {
         KeyRange.ValidateKey(prefix);
         var current = await GetCurrentRevisionAsync(cancellationToken);
@@ -29,7 +32,7 @@ public sealed partial class EtcdObjectStore
             }
         }
 
-        var watch = new EtcdWatch(this, prefix, afterRevision);
+        var watch = new EtcdWatch(this, prefix, afterRevision, filter);
         await watch.StartAsync(cancellationToken);
         return new WatchStartResult(StoreStatus.Ok, watch, current);
     }

@@ -24,9 +24,12 @@ internal sealed partial class EtcdWatch : IStoreWatch
     private Task? _pump;
     private long _lastRevision;
 
-    public EtcdWatch(EtcdObjectStore store, string prefix, long afterRevision)
+    private readonly Func<StoreEvent, bool>? _filter;
+
+    public EtcdWatch(EtcdObjectStore store, string prefix, long afterRevision, Func<StoreEvent, bool>? filter)
     {
         _store = store;
+        _filter = filter;
         _prefix = prefix;
         _lastRevision = afterRevision;
     }
@@ -217,7 +220,11 @@ internal sealed partial class EtcdWatch : IStoreWatch
                 _ when kv.CreateRevision == kv.ModRevision => new StoreEvent(StoreEventType.Created, key, kv.Value.ToByteArray(), null, kv.ModRevision),
                 _ => new StoreEvent(StoreEventType.Modified, key, kv.Value.ToByteArray(), previous, kv.ModRevision),
             };
-            _channel.Writer.TryWrite(storeEvent);
+            if (_filter is null || _filter(storeEvent))
+            {
+                _channel.Writer.TryWrite(storeEvent);
+            }
+
             _lastRevision = kv.ModRevision;
         }
 

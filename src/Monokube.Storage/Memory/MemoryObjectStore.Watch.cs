@@ -2,7 +2,10 @@ namespace Monokube.Storage.Memory;
 
 public sealed partial class MemoryObjectStore
 {
-    public ValueTask<WatchStartResult> WatchAsync(string prefix, long afterRevision, CancellationToken cancellationToken = default)
+    public ValueTask<WatchStartResult> WatchAsync(string prefix, long afterRevision, CancellationToken cancellationToken = default) =>
+        WatchAsync(prefix, afterRevision, null, cancellationToken);
+
+    public ValueTask<WatchStartResult> WatchAsync(string prefix, long afterRevision, Func<StoreEvent, bool>? filter, CancellationToken cancellationToken = default)
     {
         KeyRange.ValidateKey(prefix);
         lock (_gate)
@@ -18,14 +21,14 @@ public sealed partial class MemoryObjectStore
                 return ValueTask.FromResult(new WatchStartResult(StoreStatus.Expired, null, _revision));
             }
 
-            var watch = new MemoryWatch(this, prefix, afterRevision);
+            var watch = new MemoryWatch(this, prefix, afterRevision, filter);
             var first = (int)Math.Max(0, afterRevision + 1 - _logFirstRevision);
             for (var i = first; i < _log.Count; i++)
             {
                 var e = _log[i];
                 if (e.Key.StartsWith(prefix, StringComparison.Ordinal))
                 {
-                    watch.TryWrite(e);
+                    watch.TryDeliver(e);
                 }
             }
 
@@ -70,7 +73,7 @@ public sealed partial class MemoryObjectStore
                 continue;
             }
 
-            watch.TryWrite(e);
+            watch.TryDeliver(e);
         }
 
         if (overflowed is null)

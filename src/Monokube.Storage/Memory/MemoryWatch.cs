@@ -7,9 +7,12 @@ internal sealed class MemoryWatch : IStoreWatch
     private readonly MemoryObjectStore _store;
     private readonly Channel<StoreEvent> _channel = Channel.CreateUnbounded<StoreEvent>();
 
-    public MemoryWatch(MemoryObjectStore store, string prefix, long afterRevision)
+    private readonly Func<StoreEvent, bool>? _filter;
+
+    public MemoryWatch(MemoryObjectStore store, string prefix, long afterRevision, Func<StoreEvent, bool>? filter)
     {
         _store = store;
+        _filter = filter;
         Prefix = prefix;
         AfterRevision = afterRevision;
     }
@@ -24,6 +27,15 @@ internal sealed class MemoryWatch : IStoreWatch
     public int Backlog => _channel.Reader.Count;
 
     public bool TryWrite(StoreEvent e) => _channel.Writer.TryWrite(e);
+
+    /// <summary>Queues a change if the watch's filter wants it.</summary>
+    public void TryDeliver(StoreEvent e)
+    {
+        if (_filter is null || _filter(e))
+        {
+            _channel.Writer.TryWrite(e);
+        }
+    }
 
     public void RequestProgress() => _store.SendProgress(this);
 
