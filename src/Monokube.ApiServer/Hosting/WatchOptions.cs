@@ -7,7 +7,7 @@ public sealed class WatchOptions
     public TimeSpan MinRequestTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>How many watches one client (an authenticated user; a remote address when serving plain HTTP) may hold open.</summary>
-    public int MaxPerClient { get; init; } = 1000;
+    public int MaxPerClient { get; init; } = 10_000;
 
     /// <summary>How often a watch with allowWatchBookmarks gets a BOOKMARK.</summary>
     public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromMinutes(1);

@@ -58,7 +58,7 @@ internal sealed class ServeCommand : ICommand
         var signingDuration = flags.Duration("cluster-signing-duration", TimeSpan.FromDays(365), "The longest certificate the CSR signer issues");
         var requestTimeout = flags.Duration("request-timeout", TimeSpan.FromMinutes(1), "How long a non-watch request may take before it gets a 504 Timeout");
         var portSharing = flags.Bool("permit-port-sharing", false, "Set SO_REUSEPORT on the listening socket, so other servers (a kube-apiserver) can share the port");
-        var maxWatches = flags.Int("max-watches-per-client", 1000, "Watches one client (user; address with --insecure-http) may hold open; more get 429");
+        var maxWatches = flags.Int("max-watches-per-client", 10_000, "Watches one client (user; address with --insecure-http) may hold open; more get 429");
         var allowPrivileged = flags.Bool("allow-privileged", true, "Let pods and pod templates have privileged containers (securityContext.privileged); with =false they are refused with 422, as kube-apiserver does (whose default is false)");
         var enablePlugins = flags.StringList("enable-admission-plugins", "Admission plugins to enable besides the defaults. monokube enforces " + string.Join(", ", AdmissionPlugins.Implemented) + " (all on by default); other kube-apiserver plugin names are refused");
         var disablePlugins = flags.StringList("disable-admission-plugins", "Admission plugins to turn off (of " + string.Join(", ", AdmissionPlugins.Implemented) + "; kube-apiserver's other plugins are off in monokube anyway)");
