@@ -30,6 +30,11 @@ def rss_mb(pid):
     return int(next(l for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS")).split()[1]) / 1024
 
 
+def revision():
+    """The store's revision (one per write), from a one-item list's resourceVersion."""
+    return int(json.loads(kubectl("get", "--raw", "/api/v1/namespaces?limit=1"))["metadata"]["resourceVersion"])
+
+
 def kubectl(*args):
     return subprocess.run(["kubectl", "--kubeconfig", kubeconfig, *args], capture_output=True, text=True, check=True).stdout
 
@@ -47,15 +52,20 @@ try:
     print(f"{nodes} nodes registered, Ready and leased in {registered:.1f} s")
     if pods:
         began = time.monotonic()
+        writes = revision()
         kubectl("create", "deployment", "load", "--image=nginx:1.25", f"--replicas={pods}")
         while True:
             status = json.loads(kubectl("get", "deployment", "load", "-o", "json"))["status"]
             if status.get("availableReplicas", 0) == pods:
                 break
             time.sleep(1)
-        print(f"{pods} pods scheduled, Running and Ready in {time.monotonic() - began:.1f} s")
+        took = time.monotonic() - began
+        writes = revision() - writes
+        print(f"{pods} pods scheduled, Running and Ready in {took:.1f} s ({pods / took:.0f} pods/s; {writes} API writes, {writes / took:.0f} writes/s)")
     cpu = {p.pid: cpu_seconds(p.pid) for p in (server, agent)}
+    writes = revision()
     time.sleep(hold)
+    print(f"holding: {(revision() - writes) / hold:.0f} API writes/s (leases, node status)")
     for name, process in (("serve", server), ("node", agent)):
         used = cpu_seconds(process.pid) - cpu[process.pid]
         print(f"{name}: {100 * used / hold:.1f} % of one core over {hold} s, RSS {rss_mb(process.pid):.0f} MB")
