@@ -8,7 +8,8 @@ namespace Monokube.ApiServer.Caching;
 
 /// <summary>
 /// An in-server cache of every object under a store prefix (RBAC objects, bootstrap-token secrets...), kept current
-/// by a store watch and rebuilt from a fresh list when the watch expires. Readers get immutable snapshots.
+/// by a store watch and rebuilt from a fresh list when the watch expires. Readers get immutable snapshots. A
+/// projection, when given, keeps only the parts of each object its readers look at (the node authorizer's pods).
 /// </summary>
 public sealed partial class StoreInformer : IAsyncDisposable
 {
@@ -24,8 +25,11 @@ public sealed partial class StoreInformer : IAsyncDisposable
     private Task? _loop;
     private IStoreWatch? _watch;
 
-    public StoreInformer(IObjectStore store, string prefix, ILogger logger)
+    private readonly Func<JsonObject, JsonObject>? _project;
+
+    public StoreInformer(IObjectStore store, string prefix, ILogger logger, Func<JsonObject, JsonObject>? project = null)
     {
+        _project = project;
         _store = store;
         _prefix = prefix;
         _logger = logger;
@@ -137,7 +141,7 @@ public sealed partial class StoreInformer : IAsyncDisposable
         {
             if (JsonBodyParser.Parse(item.Value) is JsonObject obj)
             {
-                items[item.Key] = obj;
+                items[item.Key] = _project is null ? obj : _project(obj);
             }
         }
 
@@ -159,7 +163,7 @@ public sealed partial class StoreInformer : IAsyncDisposable
             switch (e.Type)
             {
                 case StoreEventType.Created or StoreEventType.Modified when JsonBodyParser.Parse(e.Value!) is JsonObject obj:
-                    Volatile.Write(ref _items, _items.SetItem(e.Key, obj));
+                    Volatile.Write(ref _items, _items.SetItem(e.Key, _project is null ? obj : _project(obj)));
                     break;
                 case StoreEventType.Deleted:
                     Volatile.Write(ref _items, _items.Remove(e.Key));

@@ -77,9 +77,9 @@ public sealed class SecurityContext : IAsyncDisposable
         var tokens = new ServiceAccountTokens(signing, verification, options.ServiceAccountIssuer, options.ApiAudiences);
         var logger = loggers.CreateLogger("Monokube.Security");
         var informers = new List<StoreInformer>();
-        StoreInformer Inform(string prefix)
+        StoreInformer Inform(string prefix, Func<System.Text.Json.Nodes.JsonObject, System.Text.Json.Nodes.JsonObject>? project = null)
         {
-            var informer = new StoreInformer(store, prefix, logger);
+            var informer = new StoreInformer(store, prefix, logger, project);
             informers.Add(informer);
             informer.Start();
             return informer;
@@ -92,7 +92,7 @@ public sealed class SecurityContext : IAsyncDisposable
             chain.Add(mode switch
             {
                 "RBAC" => rbac,
-                "Node" => new NodeAuthorizer(Inform("/pods/"), Inform("/persistentvolumeclaims/"), Inform("/volumeattachments/")),
+                "Node" => new NodeAuthorizer(Inform("/pods/", NodeAuthorizer.WhatItReadsOfAPod), Inform("/persistentvolumeclaims/"), Inform("/volumeattachments/")),
                 "AlwaysAllow" => new AlwaysAllowAuthorizer(),
                 _ => throw new ArgumentException($"unsupported authorization mode \"{mode}\" (Node, RBAC and AlwaysAllow are supported)"),
             });

@@ -14,6 +14,50 @@ namespace Monokube.ApiServer.Security.Authorization;
 /// </summary>
 public sealed class NodeAuthorizer(StoreInformer pods, StoreInformer persistentVolumeClaims, StoreInformer volumeAttachments) : IAuthorizer
 {
+    private static readonly string[] ContainerLists = ["initContainers", "containers", "ephemeralContainers"];
+
+    /// <summary>
+    /// The parts of a pod the authorizer reads (its node, service account, volumes, pull secrets and the containers'
+    /// env references), so that its cache of every pod stays small.
+    /// </summary>
+    public static JsonObject WhatItReadsOfAPod(JsonObject pod)
+    {
+        var metadata = new JsonObject();
+        foreach (var field in new[] { "name", "namespace", "uid" })
+        {
+            if (pod["metadata"]?[field] is { } value)
+            {
+                metadata[field] = value.DeepClone();
+            }
+        }
+
+        var spec = new JsonObject();
+        if (pod["spec"] is JsonObject full)
+        {
+            foreach (var field in new[] { "nodeName", "serviceAccountName", "serviceAccount", "volumes", "imagePullSecrets" })
+            {
+                if (full[field] is { } value)
+                {
+                    spec[field] = value.DeepClone();
+                }
+            }
+
+            foreach (var list in ContainerLists)
+            {
+                if (full[list] is JsonArray containers)
+                {
+                    spec[list] = new JsonArray([.. containers.OfType<JsonObject>().Select(c => (JsonNode)new JsonObject
+                    {
+                        ["env"] = c["env"]?.DeepClone(),
+                        ["envFrom"] = c["envFrom"]?.DeepClone(),
+                    })]);
+                }
+            }
+        }
+
+        return new JsonObject { ["metadata"] = metadata, ["spec"] = spec };
+    }
+
     public const string NodesGroup = "system:nodes";
     public const string NodeUserPrefix = "system:node:";
 
@@ -293,7 +337,7 @@ public sealed class NodeAuthorizer(StoreInformer pods, StoreInformer persistentV
             }
         }
 
-        foreach (var list in new[] { "initContainers", "containers", "ephemeralContainers" })
+        foreach (var list in ContainerLists)
         {
             foreach (var container in (spec[list] as JsonArray)?.OfType<JsonObject>() ?? [])
             {
