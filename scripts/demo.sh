@@ -87,9 +87,10 @@ say "starting the bootstrap node agent (taint component=kubelet, lock file $host
 pids="$pids $!"
 
 say "monokube start"
-began=$SECONDS
+began=$(date +%s%N)
 "$bin" start --asset-dir "$work/assets" --etcd-servers "http://127.0.0.1:$etcd_port" --timeout=5m
-say "pivot done in $((SECONDS - began)) s; the bootstrap node agent said: $(tail -n 1 "$work/bootstrap-node.log")"
+took_ms=$((($(date +%s%N) - began) / 1000000))
+say "pivot done in $((took_ms / 1000)).$(printf %03d $((took_ms % 1000))) s; the bootstrap node agent said: $(tail -n 1 "$work/bootstrap-node.log")"
 
 kubeconfig="$work/assets/auth/admin.kubeconfig"
 say "a worker joins with the bootstrap token (TLS bootstrap: the managed controller-manager signs its certificate)"
