@@ -19,13 +19,12 @@ public sealed partial class StoreInformer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
+    private readonly Func<JsonObject, JsonObject>? _project;
     // A persistent map: each change costs O(log n) and every reader keeps a consistent snapshot.
     private ImmutableDictionary<string, JsonObject> _items = ImmutableDictionary.Create<string, JsonObject>(StringComparer.Ordinal);
     private long _revision;
     private Task? _loop;
     private IStoreWatch? _watch;
-
-    private readonly Func<JsonObject, JsonObject>? _project;
 
     public StoreInformer(IObjectStore store, string prefix, ILogger logger, Func<JsonObject, JsonObject>? project = null)
     {

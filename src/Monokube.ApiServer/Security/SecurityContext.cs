@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Monokube.ApiServer.Caching;
 using Monokube.ApiServer.Security.Authentication;
@@ -77,7 +78,7 @@ public sealed class SecurityContext : IAsyncDisposable
         var tokens = new ServiceAccountTokens(signing, verification, options.ServiceAccountIssuer, options.ApiAudiences);
         var logger = loggers.CreateLogger("Monokube.Security");
         var informers = new List<StoreInformer>();
-        StoreInformer Inform(string prefix, Func<System.Text.Json.Nodes.JsonObject, System.Text.Json.Nodes.JsonObject>? project = null)
+        StoreInformer Inform(string prefix, Func<JsonObject, JsonObject>? project = null)
         {
             var informer = new StoreInformer(store, prefix, logger, project);
             informers.Add(informer);

@@ -18,9 +18,6 @@ public static class NodeFit
     public const string TooManyPods = "Too many pods";
 
     /// <summary>Why the pod (whose footprint is given) cannot run on the node with that usage (empty: it fits).</summary>
-    public static List<string> Reasons(JsonObject pod, PodFootprint footprint, JsonObject node, NodeUsage usage) =>
-        Reasons(pod, footprint, NodeInfo.Of(node), usage);
-
     public static List<string> Reasons(JsonObject pod, PodFootprint footprint, NodeInfo node, NodeUsage usage)
     {
         var reasons = new List<string>();

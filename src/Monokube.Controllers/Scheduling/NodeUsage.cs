@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Monokube.ApiServer.Objects;
-
 namespace Monokube.Controllers.Scheduling;
 
 /// <summary>

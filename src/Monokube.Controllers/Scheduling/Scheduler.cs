@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Monokube.ApiServer.Objects;
 using Monokube.Controllers.Client;
 using Monokube.Controllers.Informers;

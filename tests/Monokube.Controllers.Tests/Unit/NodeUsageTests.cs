@@ -57,10 +57,10 @@ public sealed class NodeUsageTests
         usage.Add(PodFootprint.Of(Pod("750m", hostPort: 80)));
         var pod = Pod("500m", hostPort: 80);
 
-        var reasons = NodeFit.Reasons(pod, PodFootprint.Of(pod), Node("1", pods: 1), usage);
+        var reasons = NodeFit.Reasons(pod, PodFootprint.Of(pod), NodeInfo.Of(Node("1", pods: 1)), usage);
 
         Assert.Equal([NodeFit.PortsTaken, NodeFit.TooManyPods, "Insufficient cpu"], reasons);
-        Assert.Empty(NodeFit.Reasons(pod, PodFootprint.Of(pod), Node("2", pods: 10), new NodeUsage()));
+        Assert.Empty(NodeFit.Reasons(pod, PodFootprint.Of(pod), NodeInfo.Of(Node("2", pods: 10)), new NodeUsage()));
     }
 
     [Theory]
