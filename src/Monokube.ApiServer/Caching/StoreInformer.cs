@@ -44,6 +44,9 @@ public sealed partial class StoreInformer : IAsyncDisposable
 
     public void Start() => _loop ??= Task.Run(RunAsync);
 
+    /// <summary>Whether the cache has listed the store once (and so answers for every object there).</summary>
+    public bool IsSynced => _synced.Task.IsCompleted;
+
     public Task WaitForSyncAsync(CancellationToken cancellationToken) => _synced.Task.WaitAsync(cancellationToken);
 
     /// <summary>Waits (briefly) until the cache has seen the store's current revision, so a decision reads its writes.</summary>
@@ -113,8 +116,9 @@ public sealed partial class StoreInformer : IAsyncDisposable
                     Apply(e);
                 }
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (Exception) when (_stop.IsCancellationRequested)
             {
+                // Stopping: whatever the store said while the watch was torn down does not matter.
                 return;
             }
             catch (Exception e) when (e is StoreUnavailableException or OperationCanceledException)

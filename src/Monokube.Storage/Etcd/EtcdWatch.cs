@@ -115,7 +115,8 @@ internal sealed partial class EtcdWatch : IStoreWatch
             call.Dispose();
             if (cancellationToken.IsCancellationRequested)
             {
-                throw;
+                // The caller gave up (gRPC reports that as a cancelled call): say so as .NET does.
+                throw new OperationCanceledException("the watch was cancelled while it opened", e, cancellationToken);
             }
 
             throw new StoreUnavailableException("etcd did not accept the watch: " + e.Message, e);
