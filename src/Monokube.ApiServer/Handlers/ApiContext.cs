@@ -6,7 +6,7 @@ using Monokube.Storage;
 namespace Monokube.ApiServer.Handlers;
 
 /// <summary>What every handler works with: the registry, the store, the clock, the server's options and admission.</summary>
-public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, TimeProvider time, ApiServerOptions options, ILoggerFactory loggerFactory, Admission.AdmissionChain admission)
+public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, TimeProvider time, ApiServerOptions options, ILoggerFactory loggerFactory, Admission.AdmissionChain admission) : IAsyncDisposable
 {
     public ResourceRegistry Registry { get; } = registry;
 
@@ -31,6 +31,11 @@ public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, Ti
     /// <summary>Each recent change decoded and encoded once for all watches.</summary>
     public WatchEventCache WatchEvents { get; } = new();
 
+    /// <summary>The namespaces as NamespaceLifecycle admission reads them (from a cache, started on first use).</summary>
+    public Admission.NamespaceLifecycle Namespaces { get; } = new(store, loggerFactory.CreateLogger("Monokube.Api.Namespaces"));
+
     /// <summary>Serializes node port allocation inside this server (ports are found by scanning Services).</summary>
     public SemaphoreSlim NodePortLock { get; } = new(1, 1);
+
+    public ValueTask DisposeAsync() => Namespaces.DisposeAsync();
 }

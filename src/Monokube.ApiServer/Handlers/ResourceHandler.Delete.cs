@@ -140,6 +140,7 @@ public sealed partial class ResourceHandler
             var updated = await api.Store.UpdateAsync(current.Key, ToStorage(resource, obj), new Preconditions(current.ModRevision), context.RequestAborted);
             if (updated.Status == StoreStatus.Ok)
             {
+                NoteNamespaceWrite(resource, updated.Revision);
                 var code = options.PropagationPolicy is null or "Orphan" ? StatusCodes.Status200OK : StatusCodes.Status202Accepted;
                 return (code, Served(resource, updated.Object!));
             }

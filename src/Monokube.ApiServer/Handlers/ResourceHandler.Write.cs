@@ -43,7 +43,7 @@ public sealed partial class ResourceHandler
         CheckNamespaceOfBody(meta, resource, ns);
         if (resource.Namespaced && api.Options.AdmissionPlugins.Contains(AdmissionPlugins.NamespaceLifecycle))
         {
-            await CheckNamespaceAcceptsAsync(resource, ns!, context.RequestAborted);
+            await CheckNamespaceAcceptsAsync(resource, ns!, meta.Name, context.RequestAborted);
         }
 
         if (!string.IsNullOrEmpty(meta.ResourceVersion))
@@ -113,6 +113,7 @@ public sealed partial class ResourceHandler
             switch (result.Status)
             {
                 case StoreStatus.Ok:
+                    NoteNamespaceWrite(resource, result.Revision);
                     return Served(resource, result.Object!);
                 case StoreStatus.AlreadyExists when generated && attempt < 8:
                     continue;
@@ -247,6 +248,7 @@ public sealed partial class ResourceHandler
                 var deleted = await api.Store.DeleteAsync(current.Key, new Preconditions(current.ModRevision), context.RequestAborted);
                 if (deleted.Status == StoreStatus.Ok)
                 {
+                    NoteNamespaceWrite(resource, deleted.Revision);
                     await ReleaseServiceAsync(resource, obj);
                     return StoredValueFormat.WithResourceVersion(JsonOutputBytes(obj), deleted.Revision);
                 }
@@ -270,6 +272,7 @@ public sealed partial class ResourceHandler
             switch (result.Status)
             {
                 case StoreStatus.Ok:
+                    NoteNamespaceWrite(resource, result.Revision);
                     return Served(resource, result.Object!);
                 case StoreStatus.TooLarge:
                     throw new ApiException(Statuses.RequestEntityTooLarge($"the object is larger than the store accepts ({StoreLimits.DefaultMaxValueBytes} bytes)"));
@@ -369,24 +372,32 @@ public sealed partial class ResourceHandler
     }
 
     /// <summary>Objects can be created only in a namespace that exists and is not being deleted (kube's NamespaceLifecycle admission).</summary>
-    private async Task CheckNamespaceAcceptsAsync(ResourceDefinition resource, string ns, CancellationToken cancellationToken)
+    private async Task CheckNamespaceAcceptsAsync(ResourceDefinition resource, string ns, string? name, CancellationToken cancellationToken)
     {
-        var stored = await api.Store.GetAsync("/namespaces/" + ns, cancellationToken);
-        if (!stored.IsOk)
+        var phase = await api.Namespaces.PhaseAsync(ns, cancellationToken);
+        if (phase is null)
         {
             throw new ApiException(Statuses.NotFound("", "namespaces", ns));
         }
 
-        var phase = ObjectWriter.Parse(stored.Object!.Value).GetString("status.phase");
         if (phase == "Terminating")
         {
             throw new ApiException(new Status
             {
-                Message = $"{resource.QualifiedPlural} is forbidden: unable to create new content in namespace {ns} because it is being terminated",
+                Message = $"{resource.QualifiedPlural}{(string.IsNullOrEmpty(name) ? "" : $" \"{name}\"")} is forbidden: unable to create new content in namespace {ns} because it is being terminated",
                 Reason = "Forbidden",
                 Details = new StatusDetails { Group = resource.Group.Length == 0 ? null : resource.Group, Kind = resource.Plural, Causes = [new StatusCause("NamespaceTerminating", $"namespace {ns} is being terminated", "metadata.namespace")] },
                 Code = 403,
             });
+        }
+    }
+
+    // NamespaceLifecycle reads namespaces from a cache; a namespace changed here is read live until the cache has it.
+    private void NoteNamespaceWrite(ResourceDefinition resource, long revision)
+    {
+        if (resource.Plural == "namespaces" && resource.Group.Length == 0)
+        {
+            api.Namespaces.Written(revision);
         }
     }
 

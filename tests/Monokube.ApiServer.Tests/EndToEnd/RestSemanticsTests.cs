@@ -51,6 +51,28 @@ public abstract class RestSemanticsTests(ApiServerFixture server)
         $$$"""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"{{{name}}}"{{{extraMeta}}}},"data":{"v":"{{{value}}}"}}""";
 
     [Fact]
+    public async Task Nothing_is_created_in_a_missing_namespace_nor_in_one_being_deleted()
+    {
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, "/api/v1/namespaces/no-such-namespace/configmaps", ConfigMap("c")),
+            HttpStatusCode.NotFound, "NotFound", "namespaces \"no-such-namespace\" not found");
+
+        // Only the garbage collector runs beside this API, so the namespace stays Terminating (its finalizer stays).
+        var ns = await NamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/configmaps";
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, path, ConfigMap("before"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Delete, "/api/v1/namespaces/" + ns)).StatusCode);
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, ConfigMap("after")), HttpStatusCode.Forbidden, "Forbidden",
+            $"configmaps \"after\" is forbidden: unable to create new content in namespace {ns} because it is being terminated");
+        await AssertStatusAsync(await SendAsync(HttpMethod.Post, path, """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"generateName":"g-"}}"""),
+            HttpStatusCode.Forbidden, "Forbidden", $"configmaps is forbidden: unable to create new content in namespace {ns} because it is being terminated");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, path + "/before")).StatusCode);
+
+        // A namespace created a moment ago takes objects at once.
+        var fresh = await NamespaceAsync();
+        Assert.Equal(HttpStatusCode.Created, (await SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{fresh}/configmaps", ConfigMap("c"))).StatusCode);
+    }
+
+    [Fact]
     public async Task Errors_are_statuses_with_kubernetes_reasons_and_wording()
     {
         var ns = await NamespaceAsync();
