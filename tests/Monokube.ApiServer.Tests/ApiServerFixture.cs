@@ -47,7 +47,7 @@ public abstract class ApiServerFixture : IAsyncLifetime
     public virtual async ValueTask InitializeAsync()
     {
         Store = await CreateStoreAsync();
-        if (Environment.GetEnvironmentVariable("MONOKUBE_BIN") is { Length: > 0 })
+        if (!InProcessOnly && Environment.GetEnvironmentVariable("MONOKUBE_BIN") is { Length: > 0 })
         {
             _process = await MonokubeProcess.ServeAsync(["--insecure-http", "--secure-port=0", "--controllers=" + GarbageCollector, .. ServeFlags()]);
             _url = new Uri(_process.Url);
@@ -63,6 +63,9 @@ public abstract class ApiServerFixture : IAsyncLifetime
         Client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Kubeconfig));
         Http.BaseAddress = _url;
     }
+
+    /// <summary>Whether the server runs in process even when $MONOKUBE_BIN is set (its tests reach into its store).</summary>
+    protected virtual bool InProcessOnly => false;
 
     /// <summary>The serve flags that select this fixture's store when the server runs as a process.</summary>
     protected virtual IEnumerable<string> ServeFlags() => [];
@@ -110,6 +113,14 @@ public abstract class ApiServerFixture : IAsyncLifetime
 
 public sealed class MemoryApiServerFixture : ApiServerFixture
 {
+    protected override Task<IObjectStore> CreateStoreAsync() => Task.FromResult<IObjectStore>(new MemoryObjectStore());
+}
+
+/// <summary>A memory-store server always in process, for tests that act on its store directly (compaction).</summary>
+public sealed class InProcessMemoryApiServerFixture : ApiServerFixture
+{
+    protected override bool InProcessOnly => true;
+
     protected override Task<IObjectStore> CreateStoreAsync() => Task.FromResult<IObjectStore>(new MemoryObjectStore());
 }
 

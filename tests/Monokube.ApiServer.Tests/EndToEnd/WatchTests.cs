@@ -146,6 +146,7 @@ public abstract class WatchTests(ApiServerFixture server)
     }
 }
 
-public sealed class WatchOnMemoryTests(MemoryApiServerFixture server) : WatchTests(server), IClassFixture<MemoryApiServerFixture>;
+// In process: a test compacts the server's own memory store (a native server's memory store is out of reach).
+public sealed class WatchOnMemoryTests(InProcessMemoryApiServerFixture server) : WatchTests(server), IClassFixture<InProcessMemoryApiServerFixture>;
 
 public sealed class WatchOnEtcdTests(EtcdApiServerFixture server) : WatchTests(server), IClassFixture<EtcdApiServerFixture>;
