@@ -86,10 +86,42 @@ public static class JsonObjectExtensions
             return null;
         }
 
-        return v.TryGetValue<long>(out var l) ? l
-            : v.TryGetValue<int>(out var i) ? i
-            : v.TryGetValue<double>(out var d) ? (long)d
-            : v.TryGetValue<decimal>(out var m) ? (long)m
-            : null;
+        return v.ToLong();
     }
+
+    /// <summary>
+    /// A JSON number as a long, however the node holds it (parsed from text, or set from an int, long, double or
+    /// decimal), where <c>GetValue&lt;long&gt;</c> accepts only what the node was made from. Throws as GetValue does
+    /// when the node is not a number.
+    /// </summary>
+    public static long ToLong(this JsonNode node)
+    {
+        if (node is JsonValue v)
+        {
+            if (v.TryGetValue<long>(out var l))
+            {
+                return l;
+            }
+
+            if (v.TryGetValue<int>(out var i))
+            {
+                return i;
+            }
+
+            if (v.TryGetValue<double>(out var d))
+            {
+                return (long)d;
+            }
+
+            if (v.TryGetValue<decimal>(out var m))
+            {
+                return (long)m;
+            }
+        }
+
+        throw new InvalidOperationException($"the value {node.ToJsonString()} is not a number");
+    }
+
+    /// <summary><see cref="ToLong"/> for counts that fit an int.</summary>
+    public static int ToInt(this JsonNode node) => checked((int)node.ToLong());
 }

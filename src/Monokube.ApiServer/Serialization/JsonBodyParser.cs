@@ -17,7 +17,7 @@ public static class JsonBodyParser
         {
             return ParseCore(json, duplicates);
         }
-        catch (InvalidOperationException e) when (e.InnerException is System.Text.DecoderFallbackException)
+        catch (Exception e) when (e is System.Text.DecoderFallbackException || (e is InvalidOperationException && e.InnerException is System.Text.DecoderFallbackException))
         {
             // The reader validates structure, not the UTF-8 inside strings; decoding one finds it.
             throw new JsonException("a string is not valid UTF-8", e);
@@ -37,7 +37,7 @@ public static class JsonBodyParser
             switch (reader.TokenType)
             {
                 case JsonTokenType.PropertyName:
-                    propertyName = reader.GetString();
+                    propertyName = PropertyNameCache.Get(ref reader);
                     continue;
                 case JsonTokenType.StartObject:
                     value = new JsonObject();
@@ -87,12 +87,17 @@ public static class JsonBodyParser
                 continue;
             }
 
+            // Paths are built only when duplicates are collected (a request body under strict field validation).
             var (container, _, path) = stack.Peek();
-            string childPath;
+            var childPath = "";
             if (container is JsonObject obj)
             {
                 var name = propertyName!;
-                childPath = path.Length == 0 ? name : path + "." + name;
+                if (duplicates is not null)
+                {
+                    childPath = path.Length == 0 ? name : path + "." + name;
+                }
+
                 if (obj.ContainsKey(name))
                 {
                     duplicates?.Add(childPath);
@@ -104,7 +109,11 @@ public static class JsonBodyParser
             else
             {
                 var array = (JsonArray)container;
-                childPath = $"{path}[{array.Count}]";
+                if (duplicates is not null)
+                {
+                    childPath = $"{path}[{array.Count}]";
+                }
+
                 array.Add(value);
             }
 

@@ -4,6 +4,8 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Monokube.ApiServer.Objects;
+using Monokube.ApiServer.Serialization;
 
 namespace Monokube.Controllers.Client;
 
@@ -107,7 +109,7 @@ public sealed class KubeClient : IDisposable
                 continue;
             }
 
-            var node = JsonNode.Parse(line) as JsonObject;
+            var node = JsonBodyParser.Parse(Encoding.UTF8.GetBytes(line)) as JsonObject;
             var type = node?["type"]?.ToString() ?? "";
             if (node?["object"] is not JsonObject obj)
             {
@@ -116,7 +118,7 @@ public sealed class KubeClient : IDisposable
 
             if (type == "ERROR")
             {
-                var code = (HttpStatusCode)(obj["code"]?.GetValue<int>() ?? 500);
+                var code = (HttpStatusCode)(obj["code"]?.ToInt() ?? 500);
                 throw new KubeApiException(code, obj["reason"]?.ToString() ?? "", obj["message"]?.ToString() ?? "", obj);
             }
 
@@ -215,8 +217,9 @@ public sealed class KubeClient : IDisposable
                 throw await ErrorAsync(response, cancellationToken);
             }
 
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            return JsonNode.Parse(text) as JsonObject ?? throw new KubeApiException(response.StatusCode, "InternalError", $"{method} {path}: the answer is not a JSON object");
+            // Parsed eagerly with shared property names: informers keep these objects, so they should be compact.
+            var answer = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            return JsonBodyParser.Parse(answer) as JsonObject ?? throw new KubeApiException(response.StatusCode, "InternalError", $"{method} {path}: the answer is not a JSON object");
         }
     }
 

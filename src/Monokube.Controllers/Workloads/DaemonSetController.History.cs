@@ -58,7 +58,7 @@ public sealed partial class DaemonSetController
     private async Task<JsonObject> SnapshotAsync(JsonObject ds, JsonNode patch, long number, CancellationToken cancellationToken)
     {
         var ns = ds.GetString("metadata.namespace");
-        var collisions = ds.Find("status.collisionCount") is JsonValue c ? c.GetValue<long>() : (long?)null;
+        var collisions = ds.Find("status.collisionCount") is JsonValue c ? c.ToLong() : (long?)null;
         var hash = TemplateHash.Compute(Template(ds), collisions);
         var name = ds.GetString("metadata.name") + "-" + hash;
         var labels = ds.Find("spec.template.metadata.labels")?.DeepClone() as JsonObject ?? [];
@@ -140,7 +140,7 @@ public sealed partial class DaemonSetController
     // kube's cleanupHistory: beyond revisionHistoryLimit, the oldest revisions no pod still runs are deleted.
     private async Task CleanupHistoryAsync(JsonObject ds, LabelSelector selector, List<JsonObject> old, CancellationToken cancellationToken)
     {
-        var limit = ds.Find("spec.revisionHistoryLimit") is JsonValue l ? l.GetValue<int>() : 10;
+        var limit = ds.Find("spec.revisionHistoryLimit") is JsonValue l ? l.ToInt() : 10;
         var excess = old.Count - limit;
         if (excess <= 0)
         {

@@ -65,7 +65,7 @@ public sealed partial class DaemonSetController
             {
                 case "Failed":
                     // The daemonset controller and a kubelet that rejects the pod can fight: back off between deletions.
-                    var backoffKey = $"{Owners.Uid(ds)}/{ds.Find("status.observedGeneration")?.GetValue<long>() ?? 0}/{nodeName}";
+                    var backoffKey = $"{Owners.Uid(ds)}/{ds.Find("status.observedGeneration")?.ToLong() ?? 0}/{nodeName}";
                     if (_failedPodsBackoff.IsInBackoffSinceUpdate(backoffKey))
                     {
                         Queue.AddAfter(key, _failedPodsBackoff.Get(backoffKey));
@@ -199,7 +199,7 @@ public sealed partial class DaemonSetController
         }
     }
 
-    private static long MinReadySeconds(JsonObject ds) => ds.Find("spec.minReadySeconds") is JsonValue v ? v.GetValue<long>() : 0;
+    private static long MinReadySeconds(JsonObject ds) => ds.Find("spec.minReadySeconds") is JsonValue v ? v.ToLong() : 0;
 
     private sealed record PodDeletion(JsonObject Pod, bool Force);
 }

@@ -45,7 +45,7 @@ public sealed partial class DaemonSetController
             updated += DaemonPods.IsUpdated(oldest, hash, generation) ? 1 : 0;
         }
 
-        var dsGeneration = ds.Find("metadata.generation")?.GetValue<long>() ?? 0;
+        var dsGeneration = ds.Find("metadata.generation")?.ToLong() ?? 0;
         var status = ds["status"] as JsonObject ?? [];
         int Count(string field) => status.GetLong(field) is { } v ? (int)v : 0;
         var unchanged = Count("desiredNumberScheduled") == desired && Count("currentNumberScheduled") == current

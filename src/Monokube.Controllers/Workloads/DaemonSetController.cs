@@ -154,10 +154,10 @@ public sealed partial class DaemonSetController : Controller
 
             Queue.Add(owner);
             if (e.Type == InformerEventType.Updated && e.Old is { } before && !PodConditions.IsReady(before) && PodConditions.IsReady(pod)
-                && _daemonSets.Get(owner)?.Find("spec.minReadySeconds") is JsonValue m && m.GetValue<long>() > 0)
+                && _daemonSets.Get(owner)?.Find("spec.minReadySeconds") is JsonValue m && m.ToLong() > 0)
             {
                 // A second more than minReadySeconds, against clock skew, as kube.
-                Queue.AddAfter(owner, TimeSpan.FromSeconds(m.GetValue<long>() + 1));
+                Queue.AddAfter(owner, TimeSpan.FromSeconds(m.ToLong() + 1));
             }
 
             return;

@@ -215,7 +215,7 @@ public sealed partial class DeploymentController : Controller
             return (null, old);
         }
 
-        var collisions = d.Find("status.collisionCount") is JsonValue c ? c.GetValue<long>() : (long?)null;
+        var collisions = d.Find("status.collisionCount") is JsonValue c ? c.ToLong() : (long?)null;
         var hash = TemplateHash.Compute((JsonObject)template!, collisions);
         var ns = d.GetString("metadata.namespace")!;
         var name = d.GetString("metadata.name") + "-" + hash;
@@ -518,7 +518,7 @@ public sealed partial class DeploymentController : Controller
     // Once the rollout is complete, old ReplicaSets with no replicas beyond revisionHistoryLimit are deleted, oldest first.
     private async Task CleanupAsync(JsonObject d, JsonObject? newRs, List<JsonObject> old, CancellationToken cancellationToken)
     {
-        var limit = d.Find("spec.revisionHistoryLimit") is JsonValue l ? l.GetValue<int>() : 10;
+        var limit = d.Find("spec.revisionHistoryLimit") is JsonValue l ? l.ToInt() : 10;
         var idle = old.Where(rs => RolloutMath.Replicas(rs) == 0 && RolloutMath.StatusCount(rs, "replicas") == 0 && !Owners.IsBeingDeleted(rs))
             .OrderBy(RolloutMath.Revision).ThenBy(rs => rs.GetString("metadata.creationTimestamp"), StringComparer.Ordinal)
             .ToList();
@@ -557,7 +557,7 @@ public sealed partial class DeploymentController : Controller
 
         var subject = newRs is null ? $"Deployment \"{fresh.GetString("metadata.name")}\"" : $"ReplicaSet \"{newRs.GetString("metadata.name")}\"";
         var progressing = conditions.FirstOrDefault(c => c.GetString("type") == "Progressing");
-        var deadline = fresh.Find("spec.progressDeadlineSeconds") is JsonValue p ? p.GetValue<long>() : 600;
+        var deadline = fresh.Find("spec.progressDeadlineSeconds") is JsonValue p ? p.ToLong() : 600;
         var alreadyComplete = total == updated && progressing?.GetString("reason") == "NewReplicaSetAvailable";
         if (pausedNow)
         {

@@ -180,7 +180,7 @@ public sealed class ReplicaSetController : Controller
 
     private async Task ManageReplicasAsync(string key, JsonObject rs, string ns, List<JsonObject> active, CancellationToken cancellationToken)
     {
-        var wanted = (int)(rs.Find("spec.replicas") is JsonValue r ? r.GetValue<long>() : 1);
+        var wanted = (int)(rs.Find("spec.replicas") is JsonValue r ? r.ToLong() : 1);
         var diff = active.Count - wanted;
         if (diff < 0)
         {
@@ -273,7 +273,7 @@ public sealed class ReplicaSetController : Controller
     private async Task UpdateStatusAsync(JsonObject rs, List<JsonObject> active, LabelSelector? selector, CancellationToken cancellationToken)
     {
         var templateLabels = rs.Find("spec.template.metadata.labels") as JsonObject;
-        var minReady = rs.Find("spec.minReadySeconds") is JsonValue m ? m.GetValue<long>() : 0;
+        var minReady = rs.Find("spec.minReadySeconds") is JsonValue m ? m.ToLong() : 0;
         var now = Context.Time.GetUtcNow();
         var templateSelector = LabelSelector.FromObject(ToMatchLabels(templateLabels));
         var fullyLabeled = active.Count(p => templateSelector.Matches(p.Find("metadata.labels") as JsonObject));

@@ -18,7 +18,7 @@ public static class RolloutMath
 
         if (value.GetValueKind() == JsonValueKind.Number)
         {
-            return value.GetValue<int>();
+            return value.ToInt();
         }
 
         var text = value.ToString();
@@ -51,9 +51,9 @@ public static class RolloutMath
         return (surge, Math.Min(unavailable, replicas));
     }
 
-    public static int Replicas(JsonObject obj) => obj.Find("spec.replicas") is JsonValue v ? v.GetValue<int>() : 1;
+    public static int Replicas(JsonObject obj) => obj.Find("spec.replicas") is JsonValue v ? v.ToInt() : 1;
 
-    public static int StatusCount(JsonObject obj, string field) => obj.Find("status." + field) is JsonValue v ? v.GetValue<int>() : 0;
+    public static int StatusCount(JsonObject obj, string field) => obj.Find("status." + field) is JsonValue v ? v.ToInt() : 0;
 
     public static long Revision(JsonObject rs) =>
         long.TryParse(rs.Find("metadata.annotations")?["deployment.kubernetes.io/revision"]?.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : 0;

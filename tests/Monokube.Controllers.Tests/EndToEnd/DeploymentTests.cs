@@ -34,7 +34,7 @@ public sealed class DeploymentTests(ClusterFixture cluster) : IClassFixture<Clus
         Assert.All(pods, p => Assert.StartsWith("web-7b84c5f95f-", p.GetString("metadata.name"), StringComparison.Ordinal));
 
         var deployment = (await cluster.Client.GetAsync(ResourceRef.Deployments, ns, "web", Ct))!;
-        Assert.Equal(3, deployment.Find("status.availableReplicas")!.GetValue<int>());
+        Assert.Equal(3, deployment.Find("status.availableReplicas")!.ToInt());
         var conditions = (deployment.Find("status.conditions") as JsonArray)!.OfType<JsonObject>().ToDictionary(c => c.GetString("type") ?? "");
         Assert.Equal("MinimumReplicasAvailable", conditions["Available"].GetString("reason"));
         Assert.Equal("NewReplicaSetAvailable", conditions["Progressing"].GetString("reason"));
@@ -85,7 +85,7 @@ public sealed class DeploymentTests(ClusterFixture cluster) : IClassFixture<Clus
         Assert.Equal([0, 2], replicaSets.Select(RolloutReplicas).Order());
     }
 
-    private static int RolloutReplicas(JsonObject rs) => rs.Find("spec.replicas")!.GetValue<int>();
+    private static int RolloutReplicas(JsonObject rs) => rs.Find("spec.replicas")!.ToInt();
 
     private async Task<List<JsonObject>> ReplicaSetsAsync(string ns)
     {

@@ -19,12 +19,12 @@ public sealed class EndpointsTests(ClusterFixture cluster) : IClassFixture<Clust
         Assert.Equal("10.0.0.1", service.GetString("spec.clusterIP"));
         var servicePort = service.Find("spec.ports")!.AsArray().Single()!.AsObject();
         Assert.Equal("https", servicePort.GetString("name"));
-        Assert.Equal(443, servicePort["port"]!.GetValue<int>());
-        Assert.Equal(port, servicePort["targetPort"]!.GetValue<int>());
+        Assert.Equal(443, servicePort["port"]!.ToInt());
+        Assert.Equal(port, servicePort["targetPort"]!.ToInt());
 
         var endpoints = (await cluster.Client.GetAsync(ResourceRef.Endpoints, "default", "kubernetes", Ct))!;
         var subset = endpoints["subsets"]!.AsArray().Single()!;
-        Assert.Equal(port, subset["ports"]![0]!["port"]!.GetValue<int>());
+        Assert.Equal(port, subset["ports"]![0]!["port"]!.ToInt());
         Assert.False(System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(subset["addresses"]![0]!["ip"]!.ToString())));
 
         // Deleted, it comes back.
@@ -79,7 +79,7 @@ public sealed class EndpointsTests(ClusterFixture cluster) : IClassFixture<Clust
         await ClusterFixture.WaitAsync(async () => Addresses(await cluster.Client.GetAsync(ResourceRef.Endpoints, ns, "web", Ct)).Count == 2, "the Endpoints to list both pods");
         var endpoints = (await cluster.Client.GetAsync(ResourceRef.Endpoints, ns, "web", Ct))!;
         Assert.Equal(ips, Addresses(endpoints));
-        Assert.Equal(8080, endpoints.Find("subsets")![0]!["ports"]![0]!["port"]!.GetValue<int>());
+        Assert.Equal(8080, endpoints.Find("subsets")![0]!["ports"]![0]!["port"]!.ToInt());
         Assert.Equal("front", endpoints.Find("metadata.labels")!["tier"]!.ToString());
 
         var slices = (await cluster.Client.ListAsync(ResourceRef.EndpointSlices, ns, Ct, labelSelector: "kubernetes.io/service-name=web"))["items"]!.AsArray().OfType<JsonObject>().ToList();
@@ -89,7 +89,7 @@ public sealed class EndpointsTests(ClusterFixture cluster) : IClassFixture<Clust
         Assert.Equal("Service", Owners.ControllerOf(slice)!.GetString("kind"));
         Assert.Equal(ips, slice["endpoints"]!.AsArray().Select(e => e!["addresses"]![0]!.ToString()).Order(StringComparer.Ordinal));
         Assert.All(slice["endpoints"]!.AsArray(), e => Assert.True(e!["conditions"]!["ready"]!.GetValue<bool>()));
-        Assert.Equal(8080, slice["ports"]![0]!["port"]!.GetValue<int>());
+        Assert.Equal(8080, slice["ports"]![0]!["port"]!.ToInt());
         Assert.Equal("web", slice["ports"]![0]!["name"]!.ToString());
 
         // kubectl shows them as kube does.

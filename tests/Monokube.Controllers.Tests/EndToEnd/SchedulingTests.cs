@@ -56,7 +56,7 @@ public sealed class SchedulingTests(ClusterFixture cluster) : IClassFixture<Clus
 
         // The ReplicaSet's status follows its pods; the scheduler does not wait for it.
         await ClusterFixture.WaitAsync(
-            async () => (await cluster.Client.GetAsync(ResourceRef.ReplicaSets, ns, "web", Ct))!.Find("status.replicas")?.GetValue<int>() == 4,
+            async () => (await cluster.Client.GetAsync(ResourceRef.ReplicaSets, ns, "web", Ct))!.Find("status.replicas")?.ToInt() == 4,
             "status.replicas 4");
 
         // Scaling down removes pods; deleting one brings a replacement.

@@ -90,7 +90,7 @@ public sealed class DaemonPodsTests
 
         // The template's own not-ready toleration matches the default but for its seconds: the default replaces it
         // in the pod (kube's AddOrUpdateTolerationInPodSpec), and the DaemonSet itself is left alone.
-        Assert.Equal(30, ((JsonArray)ds.Find("spec.template.spec.tolerations")!)[0]!["tolerationSeconds"]!.GetValue<int>());
+        Assert.Equal(30, ((JsonArray)ds.Find("spec.template.spec.tolerations")!)[0]!["tolerationSeconds"]!.ToInt());
         Assert.DoesNotContain(tolerations, t => t["tolerationSeconds"] is not null);
         Assert.Equal("n7", DaemonPods.TargetNode(pod));
     }
