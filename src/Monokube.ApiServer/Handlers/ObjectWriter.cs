@@ -13,6 +13,8 @@ namespace Monokube.ApiServer.Handlers;
 /// <summary>Writes objects and lists in the format the client negotiated: JSON, YAML, Table or partial metadata.</summary>
 public static class ObjectWriter
 {
+    private const int StreamChunkBytes = 64 * 1024;
+
     public static async Task WriteObjectAsync(HttpContext context, ApiContext api, ResourceDefinition resource, byte[] json, int statusCode = StatusCodes.Status200OK)
     {
         var format = OutputNegotiation.Negotiate(context.Request.Headers.Accept, isList: false);
@@ -61,27 +63,55 @@ public static class ObjectWriter
                 return;
         }
 
-        var body = Write(w =>
-        {
-            w.WriteString("kind", resource.ListKind);
-            w.WriteString("apiVersion", resource.ApiVersion);
-            WriteListMeta(w, rv, meta);
-            w.WriteStartArray("items");
-            foreach (var item in items)
-            {
-                w.WriteRawValue(item, skipInputValidation: true);
-            }
-
-            w.WriteEndArray();
-        }, wrap: true);
-
         if (format.Kind == OutputKind.Yaml)
         {
+            var body = Write(w => WriteList(w, resource, rv, meta, items), wrap: true);
             await WriteBytesAsync(context, "application/yaml", Encoding.UTF8.GetBytes(YamlOutput.ToYaml(Parse(body))));
             return;
         }
 
-        await WriteBytesAsync(context, "application/json", body);
+        await StreamListAsync(context, resource, rv, meta, items);
+    }
+
+    // A JSON list goes out as it is written (chunked), a flush every StreamChunkBytes, not built whole in memory first.
+    private static async Task StreamListAsync(HttpContext context, ResourceDefinition resource, string rv, ListMetadata meta, IReadOnlyList<byte[]> items)
+    {
+        context.Response.ContentType = "application/json";
+        var pipe = context.Response.BodyWriter;
+        using var w = new Utf8JsonWriter(pipe, JsonOutput.WriterOptions);
+        w.WriteStartObject();
+        w.WriteString("kind", resource.ListKind);
+        w.WriteString("apiVersion", resource.ApiVersion);
+        WriteListMeta(w, rv, meta);
+        w.WriteStartArray("items");
+        foreach (var item in items)
+        {
+            w.WriteRawValue(item, skipInputValidation: true);
+            if (w.BytesPending >= StreamChunkBytes)
+            {
+                w.Flush();
+                await pipe.FlushAsync(context.RequestAborted);
+            }
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        await pipe.FlushAsync(context.RequestAborted);
+    }
+
+    private static void WriteList(Utf8JsonWriter w, ResourceDefinition resource, string rv, ListMetadata meta, IReadOnlyList<byte[]> items)
+    {
+        w.WriteString("kind", resource.ListKind);
+        w.WriteString("apiVersion", resource.ApiVersion);
+        WriteListMeta(w, rv, meta);
+        w.WriteStartArray("items");
+        foreach (var item in items)
+        {
+            w.WriteRawValue(item, skipInputValidation: true);
+        }
+
+        w.WriteEndArray();
     }
 
     public static byte[] WriteTable(ApiContext api, ResourceDefinition resource, IReadOnlyList<JsonObject> objects, OutputFormat format, string includeObject, string? rv, string? continueToken, long? remaining, bool includeColumns)
