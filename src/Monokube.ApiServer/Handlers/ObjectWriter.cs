@@ -44,7 +44,7 @@ public static class ObjectWriter
         switch (format.Kind)
         {
             case OutputKind.Table:
-                await WriteBytesAsync(context, "application/json", WriteTable(api, resource, items.Select(Parse).ToList(), format, includeObject, rv, meta.Continue, meta.RemainingItemCount, includeColumns: true));
+                await StreamTableAsync(context, api, resource, items, format, includeObject, rv, meta);
                 return;
             case OutputKind.PartialObjectMetadataList:
                 await WriteBytesAsync(context, "application/json", Write(w =>
@@ -114,37 +114,14 @@ public static class ObjectWriter
         w.WriteEndArray();
     }
 
-    public static byte[] WriteTable(ApiContext api, ResourceDefinition resource, IReadOnlyList<JsonObject> objects, OutputFormat format, string includeObject, string? rv, string? continueToken, long? remaining, bool includeColumns)
+    /// <summary>A Table of the objects (one object, or a watch event's).</summary>
+    public static byte[] WriteTable(ApiContext api, ResourceDefinition resource, IEnumerable<JsonObject> objects, OutputFormat format, string includeObject, string? rv, string? continueToken, long? remaining, bool includeColumns)
     {
         var columns = TableWriter.ColumnsFor(resource);
         var now = api.Time.GetUtcNow();
         return Write(w =>
         {
-            w.WriteString("kind", "Table");
-            w.WriteString("apiVersion", format.MetaApiVersion);
-            w.WriteStartObject("metadata");
-            if (rv is not null)
-            {
-                w.WriteString("resourceVersion", rv);
-            }
-
-            if (continueToken is not null)
-            {
-                w.WriteString("continue", continueToken);
-            }
-
-            if (remaining is > 0)
-            {
-                w.WriteNumber("remainingItemCount", remaining.Value);
-            }
-
-            w.WriteEndObject();
-            if (includeColumns)
-            {
-                TableWriter.WriteColumnDefinitions(w, columns);
-            }
-
-            w.WriteStartArray("rows");
+            WriteTableHead(w, columns, format, rv, continueToken, remaining, includeColumns);
             foreach (var obj in objects)
             {
                 TableWriter.WriteRow(w, columns, obj, now, includeObject.Length == 0 ? "Metadata" : includeObject, format.MetaApiVersion);
@@ -152,6 +129,63 @@ public static class ObjectWriter
 
             w.WriteEndArray();
         }, wrap: true);
+    }
+
+    // A list as a Table goes out as it is written; each object is parsed when its row is written, so a large list is
+    // never held as trees all at once.
+    private static async Task StreamTableAsync(HttpContext context, ApiContext api, ResourceDefinition resource, IReadOnlyList<byte[]> items, OutputFormat format, string includeObject, string rv, ListMetadata meta)
+    {
+        var columns = TableWriter.ColumnsFor(resource);
+        var now = api.Time.GetUtcNow();
+        context.Response.ContentType = "application/json";
+        var pipe = context.Response.BodyWriter;
+        using var w = new Utf8JsonWriter(pipe, JsonOutput.WriterOptions);
+        w.WriteStartObject();
+        WriteTableHead(w, columns, format, rv, meta.Continue, meta.RemainingItemCount, includeColumns: true);
+        foreach (var item in items)
+        {
+            TableWriter.WriteRow(w, columns, ParseForRow(item), now, includeObject.Length == 0 ? "Metadata" : includeObject, format.MetaApiVersion);
+            if (w.BytesPending >= StreamChunkBytes)
+            {
+                w.Flush();
+                await pipe.FlushAsync(context.RequestAborted);
+            }
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        await pipe.FlushAsync(context.RequestAborted);
+    }
+
+    // Everything of a Table before its rows, ending inside the open "rows" array.
+    private static void WriteTableHead(Utf8JsonWriter w, IReadOnlyList<TableColumn> columns, OutputFormat format, string? rv, string? continueToken, long? remaining, bool includeColumns)
+    {
+        w.WriteString("kind", "Table");
+        w.WriteString("apiVersion", format.MetaApiVersion);
+        w.WriteStartObject("metadata");
+        if (rv is not null)
+        {
+            w.WriteString("resourceVersion", rv);
+        }
+
+        if (continueToken is not null)
+        {
+            w.WriteString("continue", continueToken);
+        }
+
+        if (remaining is > 0)
+        {
+            w.WriteNumber("remainingItemCount", remaining.Value);
+        }
+
+        w.WriteEndObject();
+        if (includeColumns)
+        {
+            TableWriter.WriteColumnDefinitions(w, columns);
+        }
+
+        w.WriteStartArray("rows");
     }
 
     public static async Task WriteBytesAsync(HttpContext context, string contentType, byte[] body)
@@ -162,6 +196,10 @@ public static class ObjectWriter
     }
 
     public static JsonObject Parse(byte[] json) => JsonBodyParser.Parse(json) as JsonObject ?? [];
+
+    // A row reads a few fields and copies metadata out: System.Text.Json's lazy nodes materialize only what is
+    // touched, where the parser above builds every node. Stored objects are the server's own valid JSON.
+    private static JsonObject ParseForRow(byte[] json) => JsonNode.Parse(json) as JsonObject ?? [];
 
     private static void WriteListMeta(Utf8JsonWriter w, string rv, ListMetadata meta)
     {
