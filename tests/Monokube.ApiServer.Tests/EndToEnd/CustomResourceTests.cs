@@ -493,6 +493,16 @@ public abstract class CustomResourceTests(ApiServerFixture server)
         (code, _, stderr) = await server.KubectlAsync(null, "apply", "-f", Write("crd", Crd("apps")));
         Assert.NotEqual(0, code);
         Assert.Contains("spec.group", stderr, StringComparison.Ordinal);
+
+        // Schemas kube-apiserver will not serve: uniqueItems, and a list-type map without keys.
+        var unstructural = Crd(group).Replace("{openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}",
+            "{openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {tags: {type: array, uniqueItems: true, items: {type: string}}, "
+            + "ports: {type: array, x-kubernetes-list-type: map, items: {type: object, properties: {port: {type: integer}}}}}}}}}", StringComparison.Ordinal);
+        (code, _, stderr) = await server.KubectlAsync(null, "apply", "-f", Write("crd", unstructural));
+        Assert.NotEqual(0, code);
+        Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[tags].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic", stderr, StringComparison.Ordinal);
+        Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[ports].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map", stderr, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await server.Http.GetAsync($"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.{group}", Token)).StatusCode);
     }
 }
 

@@ -86,7 +86,13 @@ public sealed partial class CustomResourceDefinitionStrategy : ResourceStrategy
 
         for (var i = 0; i < versions.Count; i++)
         {
-            if (versions[i].Find("schema.openAPIV3Schema") is JsonObject schema && FindCel(schema, $"spec.versions[{i}].schema.openAPIV3Schema") is { } celPath)
+            if (versions[i].Find("schema.openAPIV3Schema") is not JsonObject schema)
+            {
+                continue;
+            }
+
+            CustomResources.CrdSchemaRules.Check(schema, $"spec.versions[{i}].schema.openAPIV3Schema", causes);
+            if (FindCel(schema, $"spec.versions[{i}].schema.openAPIV3Schema") is { } celPath)
             {
                 causes.Add(FieldErrors.Forbidden(celPath, "x-kubernetes-validations (CEL) rules are not supported by monokube yet; remove them to serve this CRD"));
             }
