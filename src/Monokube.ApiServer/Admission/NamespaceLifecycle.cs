@@ -23,7 +23,7 @@ public sealed class NamespaceLifecycle(IObjectStore store, ILogger logger) : IAs
     /// <summary>The namespace's phase ("Active", "Terminating"), or null when there is no such namespace.</summary>
     public async Task<string?> PhaseAsync(string name, CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _started, 1) == 0)
+        if (Volatile.Read(ref _started) == 0 && Interlocked.Exchange(ref _started, 1) == 0)
         {
             _cache.Start();
         }

@@ -10,12 +10,15 @@ namespace Monokube.ApiServer.CustomResources;
 /// What kube-apiserver refuses in a CRD version's openAPIV3Schema before it serves it, in its words: uniqueItems,
 /// x-kubernetes-preserve-unknown-fields: false, list and map types on the wrong type or with values it does not
 /// know, and list-type map without keys, without an object item schema, or with keys that are not scalar item
-/// properties. Walks properties, additionalProperties, items and the allOf/anyOf/oneOf/not combinators.
+/// properties; and CEL rules (x-kubernetes-validations), which monokube does not evaluate yet and so refuses rather
+/// than serve the CRD without them. Walks properties, additionalProperties, items and the allOf/anyOf/oneOf/not
+/// combinators.
 /// </summary>
 public static class CrdSchemaRules
 {
     private static readonly string[] ListTypes = ["atomic", "set", "map"];
     private static readonly string[] MapTypes = ["atomic", "granular"];
+    private static readonly string[] Combinators = ["allOf", "anyOf", "oneOf"];
 
     public static void Check(JsonObject schema, string path, List<StatusCause> causes)
     {
@@ -33,6 +36,11 @@ public static class CrdSchemaRules
 
     private static void CheckOne(JsonObject s, string path, List<StatusCause> causes)
     {
+        if (s.ContainsKey("x-kubernetes-validations"))
+        {
+            causes.Add(FieldErrors.Forbidden(path + ".x-kubernetes-validations", "x-kubernetes-validations (CEL) rules are not supported by monokube yet; remove them to serve this CRD"));
+        }
+
         if (s["uniqueItems"] is JsonValue unique && unique.GetValueKind() == JsonValueKind.True)
         {
             causes.Add(FieldErrors.Forbidden(path + ".uniqueItems", "uniqueItems cannot be set to true since the runtime complexity becomes quadratic"));
@@ -165,7 +173,7 @@ public static class CrdSchemaRules
             }
         }
 
-        foreach (var combinator in (string[])["allOf", "anyOf", "oneOf"])
+        foreach (var combinator in Combinators)
         {
             if (s[combinator] is JsonArray list)
             {

@@ -47,46 +47,56 @@ public static class ObjectWriter
                 await StreamTableAsync(context, api, resource, items, format, includeObject, rv, meta);
                 return;
             case OutputKind.PartialObjectMetadataList:
-                await WriteBytesAsync(context, "application/json", Write(w =>
+                await StreamAsync(context, w =>
                 {
                     w.WriteString("kind", "PartialObjectMetadataList");
                     w.WriteString("apiVersion", format.MetaApiVersion);
                     WriteListMeta(w, rv, meta);
                     w.WriteStartArray("items");
-                    foreach (var item in items)
-                    {
-                        TableWriter.WritePartialObjectMetadata(w, Parse(item), format.MetaApiVersion);
-                    }
-
-                    w.WriteEndArray();
-                }, wrap: true));
+                }, items, (w, item) => TableWriter.WritePartialObjectMetadata(w, ParseForRow(item), format.MetaApiVersion));
                 return;
         }
 
         if (format.Kind == OutputKind.Yaml)
         {
-            var body = Write(w => WriteList(w, resource, rv, meta, items), wrap: true);
+            var body = Write(w =>
+            {
+                WriteListHead(w, resource, rv, meta);
+                foreach (var item in items)
+                {
+                    w.WriteRawValue(item, skipInputValidation: true);
+                }
+
+                w.WriteEndArray();
+            }, wrap: true);
             await WriteBytesAsync(context, "application/yaml", Encoding.UTF8.GetBytes(YamlOutput.ToYaml(Parse(body))));
             return;
         }
 
-        await StreamListAsync(context, resource, rv, meta, items);
+        await StreamAsync(context, w => WriteListHead(w, resource, rv, meta), items, (w, item) => w.WriteRawValue(item, skipInputValidation: true));
     }
 
-    // A JSON list goes out as it is written (chunked), a flush every StreamChunkBytes, not built whole in memory first.
-    private static async Task StreamListAsync(HttpContext context, ResourceDefinition resource, string rv, ListMetadata meta, IReadOnlyList<byte[]> items)
+    // Everything of a list before its items, ending inside the open "items" array.
+    private static void WriteListHead(Utf8JsonWriter w, ResourceDefinition resource, string rv, ListMetadata meta)
+    {
+        w.WriteString("kind", resource.ListKind);
+        w.WriteString("apiVersion", resource.ApiVersion);
+        WriteListMeta(w, rv, meta);
+        w.WriteStartArray("items");
+    }
+
+    // A JSON object whose last member is an array of one element per item, sent as it is written (chunked, a flush
+    // every StreamChunkBytes) rather than built whole in memory first. The head ends inside the open array.
+    private static async Task StreamAsync(HttpContext context, Action<Utf8JsonWriter> writeHead, IReadOnlyList<byte[]> items, Action<Utf8JsonWriter, byte[]> writeItem)
     {
         context.Response.ContentType = "application/json";
         var pipe = context.Response.BodyWriter;
         using var w = new Utf8JsonWriter(pipe, JsonOutput.WriterOptions);
         w.WriteStartObject();
-        w.WriteString("kind", resource.ListKind);
-        w.WriteString("apiVersion", resource.ApiVersion);
-        WriteListMeta(w, rv, meta);
-        w.WriteStartArray("items");
+        writeHead(w);
         foreach (var item in items)
         {
-            w.WriteRawValue(item, skipInputValidation: true);
+            writeItem(w, item);
             if (w.BytesPending >= StreamChunkBytes)
             {
                 w.Flush();
@@ -98,20 +108,6 @@ public static class ObjectWriter
         w.WriteEndObject();
         w.Flush();
         await pipe.FlushAsync(context.RequestAborted);
-    }
-
-    private static void WriteList(Utf8JsonWriter w, ResourceDefinition resource, string rv, ListMetadata meta, IReadOnlyList<byte[]> items)
-    {
-        w.WriteString("kind", resource.ListKind);
-        w.WriteString("apiVersion", resource.ApiVersion);
-        WriteListMeta(w, rv, meta);
-        w.WriteStartArray("items");
-        foreach (var item in items)
-        {
-            w.WriteRawValue(item, skipInputValidation: true);
-        }
-
-        w.WriteEndArray();
     }
 
     /// <summary>A Table of the objects (one object, or a watch event's).</summary>
@@ -133,29 +129,13 @@ public static class ObjectWriter
 
     // A list as a Table goes out as it is written; each object is parsed when its row is written, so a large list is
     // never held as trees all at once.
-    private static async Task StreamTableAsync(HttpContext context, ApiContext api, ResourceDefinition resource, IReadOnlyList<byte[]> items, OutputFormat format, string includeObject, string rv, ListMetadata meta)
+    private static Task StreamTableAsync(HttpContext context, ApiContext api, ResourceDefinition resource, IReadOnlyList<byte[]> items, OutputFormat format, string includeObject, string rv, ListMetadata meta)
     {
         var columns = TableWriter.ColumnsFor(resource);
         var now = api.Time.GetUtcNow();
-        context.Response.ContentType = "application/json";
-        var pipe = context.Response.BodyWriter;
-        using var w = new Utf8JsonWriter(pipe, JsonOutput.WriterOptions);
-        w.WriteStartObject();
-        WriteTableHead(w, columns, format, rv, meta.Continue, meta.RemainingItemCount, includeColumns: true);
-        foreach (var item in items)
-        {
-            TableWriter.WriteRow(w, columns, ParseForRow(item), now, includeObject.Length == 0 ? "Metadata" : includeObject, format.MetaApiVersion);
-            if (w.BytesPending >= StreamChunkBytes)
-            {
-                w.Flush();
-                await pipe.FlushAsync(context.RequestAborted);
-            }
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
-        w.Flush();
-        await pipe.FlushAsync(context.RequestAborted);
+        var rowObject = includeObject.Length == 0 ? "Metadata" : includeObject;
+        return StreamAsync(context, w => WriteTableHead(w, columns, format, rv, meta.Continue, meta.RemainingItemCount, includeColumns: true), items,
+            (w, item) => TableWriter.WriteRow(w, columns, ParseForRow(item), now, rowObject, format.MetaApiVersion));
     }
 
     // Everything of a Table before its rows, ending inside the open "rows" array.
@@ -197,8 +177,9 @@ public static class ObjectWriter
 
     public static JsonObject Parse(byte[] json) => JsonBodyParser.Parse(json) as JsonObject ?? [];
 
-    // A row reads a few fields and copies metadata out: System.Text.Json's lazy nodes materialize only what is
-    // touched, where the parser above builds every node. Stored objects are the server's own valid JSON.
+    // A row (or partial metadata) reads a few fields and copies metadata out: System.Text.Json's lazy nodes
+    // materialize only what is touched, where the parser above builds every node. Stored objects are the server's own
+    // valid JSON.
     private static JsonObject ParseForRow(byte[] json) => JsonNode.Parse(json) as JsonObject ?? [];
 
     private static void WriteListMeta(Utf8JsonWriter w, string rv, ListMetadata meta)

@@ -17,7 +17,7 @@ public static class JsonBodyParser
         {
             return ParseCore(json, duplicates);
         }
-        catch (Exception e) when (e is System.Text.DecoderFallbackException || (e is InvalidOperationException && e.InnerException is System.Text.DecoderFallbackException))
+        catch (InvalidOperationException e) when (e.InnerException is System.Text.DecoderFallbackException)
         {
             // The reader validates structure, not the UTF-8 inside strings; decoding one finds it.
             throw new JsonException("a string is not valid UTF-8", e);
@@ -37,7 +37,7 @@ public static class JsonBodyParser
             switch (reader.TokenType)
             {
                 case JsonTokenType.PropertyName:
-                    propertyName = PropertyNameCache.Get(ref reader);
+                    propertyName = reader.GetString();
                     continue;
                 case JsonTokenType.StartObject:
                     value = new JsonObject();

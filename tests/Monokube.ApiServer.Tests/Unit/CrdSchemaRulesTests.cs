@@ -40,7 +40,8 @@ public sealed class CrdSchemaRulesTests
               "f":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["k","k","missing"],
                 "items":{"type":"object","properties":{"k":{"type":"object"}}}},
               "g":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["k"],"items":{"type":"string"}},
-              "h":{"anyOf":[{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["k"]}]}}}}}
+              "h":{"anyOf":[{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["k"]}]},
+              "i":{"type":"string","x-kubernetes-validations":[{"rule":"self.size() < 10"}]}}}}}
             """).Select(Describe).ToList();
 
         const string p = "s.properties[spec].properties";
@@ -55,5 +56,6 @@ public sealed class CrdSchemaRulesTests
         Assert.Contains(causes, c => c.StartsWith($"{p}[f].x-kubernetes-list-map-keys: Invalid value:", StringComparison.Ordinal) && c.EndsWith("must not contain duplicate entries", StringComparison.Ordinal));
         Assert.Contains($"{p}[g].items.type: Invalid value: \"string\": must be object if parent array's x-kubernetes-list-type is map", causes);
         Assert.Contains($"{p}[h].anyOf[0].items: Required value: must have a schema if x-kubernetes-list-type is map", causes);
+        Assert.Contains($"{p}[i].x-kubernetes-validations: Forbidden: x-kubernetes-validations (CEL) rules are not supported by monokube yet; remove them to serve this CRD", causes);
     }
 }

@@ -92,10 +92,6 @@ public sealed partial class CustomResourceDefinitionStrategy : ResourceStrategy
             }
 
             CustomResources.CrdSchemaRules.Check(schema, $"spec.versions[{i}].schema.openAPIV3Schema", causes);
-            if (FindCel(schema, $"spec.versions[{i}].schema.openAPIV3Schema") is { } celPath)
-            {
-                causes.Add(FieldErrors.Forbidden(celPath, "x-kubernetes-validations (CEL) rules are not supported by monokube yet; remove them to serve this CRD"));
-            }
         }
 
         if (obj.GetString("spec.conversion.strategy") is "Webhook")
@@ -115,31 +111,6 @@ public sealed partial class CustomResourceDefinitionStrategy : ResourceStrategy
         {
             causes.Add(FieldErrors.Immutable("spec.scope", obj["spec"]?["scope"]));
         }
-    }
-
-    // The first place in a schema that carries CEL rules, which monokube would otherwise not enforce.
-    private static string? FindCel(JsonObject schema, string path)
-    {
-        if (schema.ContainsKey("x-kubernetes-validations"))
-        {
-            return path + ".x-kubernetes-validations";
-        }
-
-        foreach (var (name, value) in schema)
-        {
-            var found = value switch
-            {
-                JsonObject child => FindCel(child, path + "." + name),
-                JsonArray list => list.OfType<JsonObject>().Select((item, i) => FindCel(item, $"{path}.{name}[{i}]")).FirstOrDefault(p => p is not null),
-                _ => null,
-            };
-            if (found is not null)
-            {
-                return found;
-            }
-        }
-
-        return null;
     }
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
