@@ -11,6 +11,8 @@ namespace Monokube.Controllers;
 /// </summary>
 public abstract partial class Controller : IDisposable
 {
+    private readonly List<IDisposable> _subscriptions = [];
+
     protected Controller(string name, ControllerContext context)
     {
         Name = name;
@@ -35,12 +37,25 @@ public abstract partial class Controller : IDisposable
     /// <summary>Brings the world in line with the object the key names (which may be gone).</summary>
     public abstract Task ReconcileAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>An informer from the shared factory, with a handler that turns its events into keys.</summary>
+    /// <summary>
+    /// An informer from the shared factory, with a handler that turns its events into keys (and hears what the
+    /// informer already holds when another controller started it); the handler stops when this controller is disposed.
+    /// </summary>
     protected Informer Watch(ResourceRef resource, Action<InformerEvent> handler, string? fieldSelector = null)
     {
         var informer = Context.Informers.For(resource, fieldSelector);
-        informer.Subscribe(handler);
+        Subscribe(informer, handler);
         return informer;
+    }
+
+    /// <summary>Subscribes a handler for as long as this controller lives.</summary>
+    protected void Subscribe(Informer informer, Action<InformerEvent> handler)
+    {
+        var subscription = informer.Subscribe(handler);
+        lock (_subscriptions)
+        {
+            _subscriptions.Add(subscription);
+        }
     }
 
     /// <summary>Runs the workers until cancelled; the informers must have been started and synced.</summary>
@@ -56,6 +71,12 @@ public abstract partial class Controller : IDisposable
 
     public void Dispose()
     {
+        lock (_subscriptions)
+        {
+            _subscriptions.ForEach(s => s.Dispose());
+            _subscriptions.Clear();
+        }
+
         Queue.Dispose();
         GC.SuppressFinalize(this);
     }

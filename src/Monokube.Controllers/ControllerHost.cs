@@ -9,7 +9,8 @@ namespace Monokube.Controllers;
 /// <summary>
 /// Runs a set of controllers as one component (controller-manager or scheduler): under leader election on the
 /// component's Lease when asked, each leadership term with fresh informers and controllers, all stopped when the
-/// term ends; the Lease is released on shutdown.
+/// term ends; the Lease is released on shutdown. Given a shared informer factory (the embedded controller-manager and
+/// scheduler share one, so each object is cached once in the process), the terms use it and leave it running.
 /// </summary>
 public sealed partial class ControllerHost(
     string component,
@@ -18,7 +19,8 @@ public sealed partial class ControllerHost(
     Func<ControllerContext, IReadOnlyList<Controller>> createControllers,
     LeaderElectionOptions? leaderElection,
     TimeProvider time,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    InformerFactory? sharedInformers = null)
 {
     private readonly ILogger _logger = loggers.CreateLogger("Monokube.Controllers");
 
@@ -46,7 +48,8 @@ public sealed partial class ControllerHost(
 
     private async Task RunTermAsync(CancellationToken cancellationToken)
     {
-        await using var informers = new InformerFactory(client, time, loggers);
+        await using var own = sharedInformers is null ? new InformerFactory(client, time, loggers) : null;
+        var informers = sharedInformers ?? own!;
         using var credentials = options.UseServiceAccountCredentials ? new ServiceAccountClients(client, time, loggers) : null;
         var context = new ControllerContext(client, informers, time, loggers, options, credentials);
         var controllers = createControllers(context);

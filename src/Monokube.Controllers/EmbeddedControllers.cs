@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Monokube.Controllers.Client;
+using Monokube.Controllers.Informers;
 using Monokube.Controllers.LeaderElection;
 using Monokube.Controllers.Scheduling;
 
@@ -9,7 +10,8 @@ namespace Monokube.Controllers;
 /// <summary>
 /// The controller-manager and scheduler running inside monokube serve, as clients of its own API over loopback
 /// (authenticated with the server's loopback token, trusting its serving certificate), each under leader election
-/// on the Lease kube-controller-manager and kube-scheduler use, released when they stop.
+/// on the Lease kube-controller-manager and kube-scheduler use, released when they stop. The two share one set of
+/// informers, so each watched object is held once in the process.
 /// </summary>
 public sealed class EmbeddedControllers : IAsyncDisposable
 {
@@ -17,11 +19,13 @@ public sealed class EmbeddedControllers : IAsyncDisposable
 
     private readonly CancellationTokenSource _stop = new();
     private readonly KubeClient _client;
+    private readonly InformerFactory _informers;
     private readonly List<Task> _running = [];
 
-    private EmbeddedControllers(KubeClient client)
+    private EmbeddedControllers(KubeClient client, TimeProvider time, ILoggerFactory loggers)
     {
         _client = client;
+        _informers = new InformerFactory(client, time, loggers);
     }
 
     public ControllerHost? ControllerManager { get; private set; }
@@ -46,19 +50,19 @@ public sealed class EmbeddedControllers : IAsyncDisposable
             BearerToken = server.Security.Pki is null ? null : server.Security.LoopbackToken,
             UserAgent = "monokube/controllers",
         });
-        var embedded = new EmbeddedControllers(client);
+        var embedded = new EmbeddedControllers(client, time, loggers);
         var identity = LeaderElectionOptions.NewIdentity();
         if (BuiltinControllers.Names.Any(options.IsEnabled))
         {
             embedded.ControllerManager = new ControllerHost("controller-manager", client, options, BuiltinControllers.Create,
-                leaderElect ? new LeaderElectionOptions("kube-system", "kube-controller-manager", identity) : null, time, loggers);
+                leaderElect ? new LeaderElectionOptions("kube-system", "kube-controller-manager", identity) : null, time, loggers, embedded._informers);
             embedded._running.Add(embedded.ControllerManager.RunAsync(embedded._stop.Token));
         }
 
         if (options.IsEnabled(SchedulerName))
         {
             embedded.Scheduler = new ControllerHost("scheduler", client, options, c => [new Scheduler(c, identity)],
-                leaderElect ? new LeaderElectionOptions("kube-system", "kube-scheduler", identity) : null, time, loggers);
+                leaderElect ? new LeaderElectionOptions("kube-system", "kube-scheduler", identity) : null, time, loggers, embedded._informers);
             embedded._running.Add(embedded.Scheduler.RunAsync(embedded._stop.Token));
         }
 
@@ -77,6 +81,7 @@ public sealed class EmbeddedControllers : IAsyncDisposable
         {
         }
 
+        await _informers.DisposeAsync();
         _client.Dispose();
         _stop.Dispose();
     }

@@ -110,14 +110,11 @@ public sealed partial class GarbageCollector : Controller
                 continue;
             }
 
+            // A fresh informer reports its first list, one already synced replays what it holds.
             var informer = Context.Informers.For(resource.Ref);
-            informer.Subscribe(e => OnEvent(resource, e.Type, e.Object));
+            Subscribe(informer, e => OnEvent(resource, e.Type, e.Object));
             informer.Start();
             await informer.WaitForSyncAsync(cancellationToken);
-            foreach (var obj in informer.Items.Values)
-            {
-                OnEvent(resource, Informers.InformerEventType.Added, obj);
-            }
         }
     }
 

@@ -8,7 +8,8 @@ namespace Monokube.Controllers.Informers;
 /// <summary>
 /// A cache of one resource kept current by list and watch through the API, as client-go's informers: it lists,
 /// watches from the list's resourceVersion (with bookmarks), resumes after a closed watch from the last version
-/// seen, and lists again when that version is gone (410). Subscribers hear every change, in order.
+/// seen, and lists again when that version is gone (410). Subscribers hear every change, in order; one that
+/// subscribes after the first list first hears every object it holds as added, as client-go's handlers do.
 /// </summary>
 public sealed partial class Informer : IAsyncDisposable
 {
@@ -20,7 +21,8 @@ public sealed partial class Informer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Lock _subscribersLock = new();
+    // Held while the cache changes and subscribers hear of it, and while a late subscriber hears what is there.
+    private readonly Lock _delivery = new();
     private ImmutableDictionary<string, JsonObject> _items = ImmutableDictionary.Create<string, JsonObject>(StringComparer.Ordinal);
     private ImmutableList<Action<InformerEvent>> _subscribers = [];
     private Task? _loop;
@@ -55,12 +57,32 @@ public sealed partial class Informer : IAsyncDisposable
 
     public JsonObject? Get(string? ns, string name) => Get(string.IsNullOrEmpty(ns) ? name : ns + "/" + name);
 
-    /// <summary>Hears every change from now on (events are delivered on the informer's loop: keep handlers short).</summary>
-    public void Subscribe(Action<InformerEvent> handler)
+    /// <summary>
+    /// Hears every change from now on (events are delivered on the informer's loop: keep handlers short), after
+    /// every object already listed as added. Disposing the result stops it hearing.
+    /// </summary>
+    public IDisposable Subscribe(Action<InformerEvent> handler)
     {
-        lock (_subscribersLock)
+        lock (_delivery)
         {
             _subscribers = _subscribers.Add(handler);
+            if (HasSynced)
+            {
+                foreach (var (key, obj) in Items)
+                {
+                    Deliver(handler, new InformerEvent(InformerEventType.Added, key, obj, null));
+                }
+            }
+        }
+
+        return new InformerSubscription(() => Unsubscribe(handler));
+    }
+
+    private void Unsubscribe(Action<InformerEvent> handler)
+    {
+        lock (_delivery)
+        {
+            _subscribers = _subscribers.Remove(handler);
         }
     }
 
@@ -133,8 +155,20 @@ public sealed partial class Informer : IAsyncDisposable
             fresh[KeyOf(item)] = item;
         }
 
-        var old = Items;
         var next = fresh.ToImmutable();
+        lock (_delivery)
+        {
+            Replace(next);
+            _synced.TrySetResult();
+        }
+
+        return list["metadata"]?["resourceVersion"]?.ToString() ?? "0";
+    }
+
+    // Swaps in a fresh list, telling subscribers what changed since the state they last heard.
+    private void Replace(ImmutableDictionary<string, JsonObject> next)
+    {
+        var old = Items;
         Volatile.Write(ref _items, next);
         foreach (var (key, obj) in next)
         {
@@ -155,9 +189,6 @@ public sealed partial class Informer : IAsyncDisposable
                 Notify(new InformerEvent(InformerEventType.Deleted, key, obj, obj));
             }
         }
-
-        _synced.TrySetResult();
-        return list["metadata"]?["resourceVersion"]?.ToString() ?? "0";
     }
 
     private void Apply(WatchEvent e)
@@ -168,32 +199,45 @@ public sealed partial class Informer : IAsyncDisposable
         }
 
         var key = KeyOf(e.Object);
+        lock (_delivery)
+        {
+            Apply(e.Type, key, e.Object);
+        }
+    }
+
+    private void Apply(string type, string key, JsonObject obj)
+    {
         var old = Items.GetValueOrDefault(key);
-        switch (e.Type)
+        switch (type)
         {
             case "ADDED" or "MODIFIED":
-                Volatile.Write(ref _items, _items.SetItem(key, e.Object));
-                Notify(new InformerEvent(old is null ? InformerEventType.Added : InformerEventType.Updated, key, e.Object, old));
+                Volatile.Write(ref _items, _items.SetItem(key, obj));
+                Notify(new InformerEvent(old is null ? InformerEventType.Added : InformerEventType.Updated, key, obj, old));
                 break;
             case "DELETED":
                 Volatile.Write(ref _items, _items.Remove(key));
-                Notify(new InformerEvent(InformerEventType.Deleted, key, e.Object, old));
+                Notify(new InformerEvent(InformerEventType.Deleted, key, obj, old));
                 break;
         }
     }
 
     private void Notify(InformerEvent e)
     {
-        foreach (var subscriber in Volatile.Read(ref _subscribers))
+        foreach (var subscriber in _subscribers)
         {
-            try
-            {
-                subscriber(e);
-            }
-            catch (Exception ex)
-            {
-                LogHandlerFailed(_logger, Resource.ToString(), ex);
-            }
+            Deliver(subscriber, e);
+        }
+    }
+
+    private void Deliver(Action<InformerEvent> subscriber, InformerEvent e)
+    {
+        try
+        {
+            subscriber(e);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(_logger, Resource.ToString(), ex);
         }
     }
 

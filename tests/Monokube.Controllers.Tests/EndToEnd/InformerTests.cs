@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Monokube.Controllers.Client;
+using Monokube.Controllers.Informers;
+
+namespace Monokube.Controllers.Tests.EndToEnd;
+
+/// <summary>
+/// An informer shared by several handlers: one that subscribes after the first list hears what is cached as
+/// added (as client-go's handlers do), and a disposed subscription hears nothing more.
+/// </summary>
+public sealed class InformerTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_late_subscriber_hears_what_is_cached_then_every_change_until_it_unsubscribes()
+    {
+        var ns = await cluster.NamespaceAsync();
+        await CreateAsync(ns, "one");
+        await CreateAsync(ns, "two");
+        await using var informers = new InformerFactory(cluster.Client, TimeProvider.System, NullLoggerFactory.Instance);
+        var informer = informers.For(ResourceRef.ConfigMaps, $"metadata.namespace={ns},metadata.name!=kube-root-ca.crt");
+        var early = new ConcurrentQueue<string>();
+        using var first = informer.Subscribe(e => early.Enqueue($"{e.Type} {e.Key}"));
+        await informers.StartAndSyncAsync(Ct);
+        Assert.Equal([$"Added {ns}/one", $"Added {ns}/two"], early.Order());
+
+        // Subscribing to the synced informer replays its objects to the new handler only, before returning.
+        var late = new ConcurrentQueue<string>();
+        var second = informer.Subscribe(e => late.Enqueue($"{e.Type} {e.Key}"));
+        Assert.Equal([$"Added {ns}/one", $"Added {ns}/two"], late.Order());
+        Assert.Equal(2, early.Count);
+
+        await CreateAsync(ns, "three");
+        await ClusterFixture.WaitAsync(() => Task.FromResult(late.Count == 3 && early.Count == 3), "both handlers hearing the third ConfigMap");
+        Assert.Equal($"Added {ns}/three", late.Last());
+
+        // Unsubscribed (twice: the second does nothing), the late handler hears no more while the first one does.
+        second.Dispose();
+        second.Dispose();
+        await cluster.Client.DeleteAsync(ResourceRef.ConfigMaps, ns, "one", Ct);
+        await ClusterFixture.WaitAsync(() => Task.FromResult(early.Contains($"Deleted {ns}/one")), "the first handler hearing the deletion");
+        Assert.Equal(3, late.Count);
+    }
+
+    private Task<JsonObject> CreateAsync(string ns, string name) =>
+        cluster.Client.CreateAsync(ResourceRef.ConfigMaps, ns, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "ConfigMap",
+            ["metadata"] = new JsonObject { ["name"] = name },
+        }, Ct);
+}
