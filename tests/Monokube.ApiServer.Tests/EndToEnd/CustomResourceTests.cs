@@ -502,6 +502,19 @@ public abstract class CustomResourceTests(ApiServerFixture server)
         Assert.NotEqual(0, code);
         Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[tags].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic", stderr, StringComparison.Ordinal);
         Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[ports].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map", stderr, StringComparison.Ordinal);
+
+        // Non-structural schemas: a field without a type, an array without items, a schema-less version.
+        var untyped = Crd(group).Replace("{openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}",
+            "{openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {description: any}, tags: {type: array}}}}}}", StringComparison.Ordinal);
+        (code, _, stderr) = await server.KubectlAsync(null, "apply", "-f", Write("crd", untyped));
+        Assert.NotEqual(0, code);
+        Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[size].type: Required value: must not be empty for specified object fields", stderr, StringComparison.Ordinal);
+        Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[tags].items: Required value: must be specified", stderr, StringComparison.Ordinal);
+        var schemaless = Crd(group).Replace("    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}\n", "", StringComparison.Ordinal);
+        Assert.DoesNotContain("openAPIV3Schema", schemaless, StringComparison.Ordinal);
+        (code, _, stderr) = await server.KubectlAsync(null, "apply", "-f", Write("crd", schemaless));
+        Assert.NotEqual(0, code);
+        Assert.Contains("spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required", stderr, StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await server.Http.GetAsync($"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.{group}", Token)).StatusCode);
     }
 }

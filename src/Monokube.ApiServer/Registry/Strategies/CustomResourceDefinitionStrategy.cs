@@ -86,12 +86,15 @@ public sealed partial class CustomResourceDefinitionStrategy : ResourceStrategy
 
         for (var i = 0; i < versions.Count; i++)
         {
+            var path = $"spec.versions[{i}].schema.openAPIV3Schema";
             if (versions[i].Find("schema.openAPIV3Schema") is not JsonObject schema)
             {
+                causes.Add(FieldErrors.Required(path, "schemas are required"));
                 continue;
             }
 
-            CustomResources.CrdSchemaRules.Check(schema, $"spec.versions[{i}].schema.openAPIV3Schema", causes);
+            CustomResources.CrdStructuralSchema.Check(schema, path, causes);
+            CustomResources.CrdSchemaRules.Check(schema, path, causes);
         }
 
         if (obj.GetString("spec.conversion.strategy") is "Webhook")
