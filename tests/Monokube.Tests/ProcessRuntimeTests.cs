@@ -112,7 +112,12 @@ public sealed class ProcessRuntimeTests
             """);
 
         await KubectlOkAsync(kubeconfig, "wait", "--for=condition=Ready", "pod/env", "--timeout=60s");
-        var log = await LogAsync(port, "default", "env", "main");
+        // Ready says the probe passed, not that the shell has written every line yet: read until the last one is there.
+        var log = await Eventually.WaitAsync(async () =>
+        {
+            var text = await LogAsync(port, "default", "env", "main");
+            return (text.Contains("prepared", StringComparison.Ordinal), text);
+        }, TimeSpan.FromSeconds(30), "the env container's last line (prepared) in its log");
         Assert.Contains("NAME=world POD=env GREETING=hello", log, StringComparison.Ordinal);
         Assert.Contains("hunter2", log, StringComparison.Ordinal);
         Assert.Contains("prepared", log, StringComparison.Ordinal);
