@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Monokube.ApiServer.Objects;
+using Monokube.ApiServer.Patching;
 using Monokube.ApiServer.Schema;
 
 namespace Monokube.ApiServer.CustomResources;
@@ -8,8 +9,9 @@ namespace Monokube.ApiServer.CustomResources;
 /// A CRD version's structural openAPIV3Schema as the schema objects are pruned against: fields the schema does not
 /// name are pruned (and refused with fieldValidation=Strict), nulls are dropped unless the field is nullable.
 /// x-kubernetes-preserve-unknown-fields keeps unknown fields (and checks the known ones), and apiVersion, kind and
-/// metadata (ObjectMeta's fields) are known at the root and in x-kubernetes-embedded-resource objects. Types are
-/// left to <see cref="CustomResourceValidator"/>.
+/// metadata (ObjectMeta's fields) are known at the root and in x-kubernetes-embedded-resource objects. Lists carry
+/// their x-kubernetes-list-type and objects their x-kubernetes-map-type for server-side apply. Types are left to
+/// <see cref="CustomResourceValidator"/>.
 /// </summary>
 public static class CustomResourceSchema
 {
@@ -28,6 +30,7 @@ public static class CustomResourceSchema
         var nullable = schema.GetBool("nullable");
         var preserve = schema.GetBool("x-kubernetes-preserve-unknown-fields");
         var embedded = root || schema.GetBool("x-kubernetes-embedded-resource");
+        var atomic = schema.GetString("x-kubernetes-map-type") == "atomic";
         if (schema.GetBool("x-kubernetes-int-or-string"))
         {
             return new SchemaNode(SchemaType.IntOrString) { Nullable = nullable };
@@ -47,7 +50,7 @@ public static class CustomResourceSchema
                     properties["metadata"] = metadata;
                 }
 
-                return new SchemaNode(SchemaType.Object, null, () => properties) { Nullable = nullable, PreservesUnknownFields = preserve };
+                return new SchemaNode(SchemaType.Object, null, () => properties) { Nullable = nullable, PreservesUnknownFields = preserve, Atomic = atomic };
             }
 
             if (preserve)
@@ -57,9 +60,9 @@ public static class CustomResourceSchema
 
             return schema["additionalProperties"] switch
             {
-                JsonObject values => new SchemaNode(SchemaType.Map, null, null, Convert(values, metadata)) { Nullable = nullable },
+                JsonObject values => new SchemaNode(SchemaType.Map, null, null, Convert(values, metadata)) { Nullable = nullable, Atomic = atomic },
                 JsonValue allowed when allowed.GetValueKind() == System.Text.Json.JsonValueKind.True => new SchemaNode(SchemaType.Any) { Nullable = nullable },
-                _ => new SchemaNode(SchemaType.Object) { Nullable = nullable },
+                _ => new SchemaNode(SchemaType.Object) { Nullable = nullable, Atomic = atomic },
             };
         }
 
@@ -71,7 +74,11 @@ public static class CustomResourceSchema
         // Types are checked by the validator (422 Invalid, as kube answers); here they only say what to descend into.
         return type switch
         {
-            "array" => new SchemaNode(SchemaType.Array, null, null, schema["items"] is JsonObject items ? Convert(items, metadata) : SchemaNode.Any) { Nullable = nullable },
+            "array" => new SchemaNode(SchemaType.Array, null, null, schema["items"] is JsonObject items ? Convert(items, metadata) : SchemaNode.Any)
+            {
+                Nullable = nullable,
+                ListStrategy = PatchStrategy.ForListType(schema.GetString("x-kubernetes-list-type"), (schema["x-kubernetes-list-map-keys"] as JsonArray ?? []).Select(k => k?.ToString() ?? "").ToList()),
+            },
             _ => new SchemaNode(SchemaType.Any) { Nullable = nullable },
         };
     }

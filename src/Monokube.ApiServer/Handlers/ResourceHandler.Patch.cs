@@ -122,7 +122,7 @@ public sealed partial class ResourceHandler
                 throw new ApiException(Statuses.NotFound(resource, name));
             }
 
-            var created = Applier.Apply([], applied, manager, force, null, resource.ApiVersion, now, resource.Schema).Object!;
+            var created = ApplyOrRefuse(resource, ns, name, [], applied, manager, force, null, now).Object!;
             var body = await CreateObjectAsync(context, resource, ns, created, [], dryRun, applied: true);
             await ObjectWriter.WriteObjectAsync(context, api, resource, body, StatusCodes.Status201Created);
             return;
@@ -130,7 +130,7 @@ public sealed partial class ResourceHandler
 
         var written = await UpdateObjectAsync(context, resource, ns, name, kind, 0, dryRun, current, old =>
         {
-            var result = Applier.Apply(old, applied, manager, force, subresource, resource.ApiVersion, now, resource.Schema);
+            var result = ApplyOrRefuse(resource, ns, name, old, applied, manager, force, subresource, now);
             if (result.Object is null)
             {
                 throw new ApiException(ApplyConflictStatus(result.Conflicts));
@@ -140,6 +140,25 @@ public sealed partial class ResourceHandler
         }, applied: true);
 
         await ObjectWriter.WriteObjectAsync(context, api, resource, written);
+    }
+
+    // An applied configuration that is no object of its type is refused as kube-apiserver refuses it: a 500 whose
+    // message names the object and the first offending field (kubectl: "Error from server: failed to create typed
+    // patch object ..."); a keyed list element the merge cannot place is the client's mistake (422).
+    private static Applier.Result ApplyOrRefuse(ResourceDefinition resource, string? ns, string name, JsonObject live, JsonObject applied, string manager, bool force, string? subresource, DateTimeOffset now)
+    {
+        try
+        {
+            return Applier.Apply(live, applied, manager, force, subresource, resource.ApiVersion, now, resource.Schema);
+        }
+        catch (ApplyConfigurationException e)
+        {
+            throw new ApiException(new Status { Message = $"failed to create typed patch object ({ns}/{name}; {resource.Group}/{resource.Version}, Kind={resource.Kind}): {e.Message}", Code = 500 });
+        }
+        catch (PatchException e)
+        {
+            throw new ApiException(new Status { Message = e.Message, Reason = "Invalid", Code = 422 });
+        }
     }
 
     private static Status ApplyConflictStatus(IReadOnlyList<ApplyConflict> conflicts)

@@ -65,6 +65,20 @@ public static class PatchStrategies
 /// <summary>How a strategic merge patch treats one field: merge by <see cref="MergeKey"/> (or as a set), and/or retain keys.</summary>
 public sealed record PatchStrategy(string? MergeKey, bool MergeList, bool RetainKeys = false)
 {
+    /// <summary>
+    /// Every key that identifies an element: the merge key of a built-in list, or a custom resource's
+    /// x-kubernetes-list-map-keys, which may name several.
+    /// </summary>
+    public IReadOnlyList<string> MergeKeys { get; init; } = MergeKey is null ? [] : [MergeKey];
+
+    /// <summary>How a custom resource's list merges: by its x-kubernetes-list-type (map, set; atomic and none are null).</summary>
+    public static PatchStrategy? ForListType(string? listType, IReadOnlyList<string> mapKeys) => listType switch
+    {
+        "map" when mapKeys.Count > 0 => new PatchStrategy(mapKeys[0], true) { MergeKeys = mapKeys },
+        "set" => new PatchStrategy(null, true),
+        _ => null,
+    };
+
     /// <summary>The x-kubernetes-patch-strategy text: "merge", "retainKeys" or "merge,retainKeys".</summary>
     public string Text => MergeList && RetainKeys ? "merge,retainKeys" : MergeList ? "merge" : "retainKeys";
 }

@@ -89,6 +89,12 @@ public static class StrategicMergePatch
 
     private static JsonNode? MergeValue(JsonNode? existing, JsonNode value, SchemaNode? schema, PatchStrategy? strategy, JsonObject parentPatch, string name)
     {
+        strategy ??= schema?.ListStrategy;
+        if (schema?.Atomic == true)
+        {
+            return value.DeepClone();
+        }
+
         switch (value)
         {
             case JsonObject patchObject when schema?.Type == SchemaType.Map:
@@ -114,7 +120,7 @@ public static class StrategicMergePatch
                         continue;
                     }
 
-                    map[mapKey] = item is JsonObject o && old is JsonObject oo ? MergeObject(oo, o, schema.Items) : item.DeepClone();
+                    map[mapKey] = MergeValue(old, item, schema.Items, null, patchObject, mapKey);
                 }
 
                 return map;
@@ -124,15 +130,15 @@ public static class StrategicMergePatch
                     : MergeObject([], patchObject, schema?.Type == SchemaType.Object ? schema : null);
             case JsonArray patchList when strategy is { MergeList: true }:
                 var order = parentPatch[SetElementOrderPrefix + name] as JsonArray;
-                return strategy.MergeKey is { } key
-                    ? MergeKeyedList(existing as JsonArray ?? [], patchList, key, schema?.Items, order)
+                return strategy.MergeKeys.Count > 0
+                    ? MergeKeyedList(existing as JsonArray ?? [], patchList, strategy.MergeKeys, schema?.Items, order)
                     : MergePrimitiveList(existing as JsonArray ?? [], patchList, order);
             default:
                 return value.DeepClone();
         }
     }
 
-    private static JsonArray MergeKeyedList(JsonArray original, JsonArray patch, string key, SchemaNode? itemSchema, JsonArray? order)
+    private static JsonArray MergeKeyedList(JsonArray original, JsonArray patch, IReadOnlyList<string> keys, SchemaNode? itemSchema, JsonArray? order)
     {
         // A {"$patch": "replace"} element replaces the list with the patch's other elements.
         if (patch.OfType<JsonObject>().Any(p => Directive(p) == "replace"))
@@ -145,15 +151,15 @@ public static class StrategicMergePatch
         {
             if (element is not JsonObject patchItem)
             {
-                throw new PatchException($"a list merged by \"{key}\" must contain objects", malformed: true);
+                throw new PatchException($"a list merged by \"{string.Join(",", keys)}\" must contain objects", malformed: true);
             }
 
-            if (!patchItem.TryGetPropertyValue(key, out var keyValue))
+            if (keys.FirstOrDefault(k => !patchItem.ContainsKey(k)) is { } missing)
             {
-                throw new PatchException($"map: {patchItem.ToJsonString()} does not contain declared merge key: {key}");
+                throw new PatchException($"map: {patchItem.ToJsonString()} does not contain declared merge key: {missing}");
             }
 
-            var index = items.FindIndex(i => i is JsonObject o && JsonNode.DeepEquals(o[key], keyValue));
+            var index = items.FindIndex(i => i is JsonObject o && keys.All(k => JsonNode.DeepEquals(o[k], patchItem[k])));
             var directive = Directive(patchItem);
             if (directive == "delete")
             {
@@ -179,7 +185,7 @@ public static class StrategicMergePatch
 
         if (order is not null)
         {
-            items = [.. items.OrderBy(i => Position(order, i is JsonObject o ? o[key] : null))];
+            items = [.. items.OrderBy(i => Position(order, i is JsonObject o ? o[keys[0]] : null))];
         }
 
         var result = new JsonArray();

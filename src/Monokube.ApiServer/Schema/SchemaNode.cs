@@ -31,6 +31,15 @@ public sealed class SchemaNode
     /// <summary>An object whose unknown fields are kept (x-kubernetes-preserve-unknown-fields beside properties).</summary>
     public bool PreservesUnknownFields { get; init; }
 
+    /// <summary>
+    /// A custom resource's list that merges (x-kubernetes-list-type map or set); built-in lists take theirs from the
+    /// field that holds them (<see cref="Patching.PatchStrategies"/>).
+    /// </summary>
+    public Patching.PatchStrategy? ListStrategy { get; init; }
+
+    /// <summary>A custom resource's object or map with x-kubernetes-map-type: atomic: owned and replaced whole.</summary>
+    public bool Atomic { get; init; }
+
     public IReadOnlyDictionary<string, SchemaNode> Properties => _builtProperties ??= _properties?.Invoke() ?? Empty;
 
     private static readonly Dictionary<string, SchemaNode> Empty = [];

@@ -17,7 +17,7 @@ public static class Applier
     {
         var status = subresource == "status";
         var entries = ManagedFields.Read(live);
-        var appliedSet = FieldPaths.Of(applied, schema, status);
+        var appliedSet = FieldPaths.Of(applied, schema, status, strict: true);
         var leaves = appliedSet.Leaves().ToList();
 
         var conflicts = new List<ApplyConflict>();

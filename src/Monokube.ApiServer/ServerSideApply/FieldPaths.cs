@@ -19,8 +19,13 @@ public static class FieldPaths
         "deletionGracePeriodSeconds", "managedFields", "selfLink", "generateName",
     ];
 
-    /// <summary>The leaf fields set in <paramref name="obj"/>; status is left out unless <paramref name="includeStatus"/>.</summary>
-    public static FieldSet Of(JsonObject obj, SchemaNode? schema, bool includeStatus)
+    /// <summary>
+    /// The leaf fields set in <paramref name="obj"/>; status is left out unless <paramref name="includeStatus"/>.
+    /// With <paramref name="strict"/> (an applied configuration), an element of a custom resource's keyed list without
+    /// one of its keys, or two elements with the same keys, is refused with <see cref="ApplyConfigurationException"/>, as kube
+    /// refuses to build a typed patch object from it.
+    /// </summary>
+    public static FieldSet Of(JsonObject obj, SchemaNode? schema, bool includeStatus, bool strict = false)
     {
         var set = new FieldSet();
         foreach (var (name, value) in obj)
@@ -38,7 +43,7 @@ public static class FieldPaths
                 {
                     if (!IgnoredMetadata.Contains(field) && v is not null)
                     {
-                        AddValue(meta, "f:" + field, v, Child(child, field), Strategy(child, field));
+                        AddValue(meta, "f:" + field, v, Child(child, field), Strategy(child, field), strict ? ".metadata." + field : null);
                     }
                 }
 
@@ -50,47 +55,78 @@ public static class FieldPaths
                 continue;
             }
 
-            AddValue(set, "f:" + name, value, child, Strategy(schema, name));
+            AddValue(set, "f:" + name, value, child, Strategy(schema, name), strict ? "." + name : null);
         }
 
         return set;
     }
 
-    private static void AddValue(FieldSet parent, string key, JsonNode value, SchemaNode? schema, PatchStrategy? strategy)
+    // path is where the value is, as kube names it in its errors (".spec.ports", ".spec.containers[name=\"web\"]"),
+    // when an applied configuration is checked; null otherwise.
+    private static void AddValue(FieldSet parent, string key, JsonNode value, SchemaNode? schema, PatchStrategy? strategy, string? path)
     {
+        // Only a custom resource's keys are checked: a built-in list's merge key is its strategic-merge-patch key,
+        // which is not always all of kube's list-map keys (container ports are keyed by port and protocol).
+        var checkKeys = path is not null && strategy is null && schema?.ListStrategy is not null;
+        strategy ??= schema?.ListStrategy;
         switch (value)
         {
-            case JsonObject obj when obj.Count > 0 && schema?.Type is SchemaType.Object or SchemaType.Map or null:
+            case JsonObject obj when obj.Count > 0 && schema?.Type is SchemaType.Object or SchemaType.Map or SchemaType.Any or null && schema?.Atomic != true:
                 var node = parent.Child(key);
                 foreach (var (name, child) in obj)
                 {
                     if (child is not null)
                     {
                         var childSchema = schema?.Type == SchemaType.Map ? schema.Items : Child(schema, name);
-                        AddValue(node, "f:" + name, child, childSchema, schema?.Type == SchemaType.Object ? Strategy(schema, name) : null);
+                        AddValue(node, "f:" + name, child, childSchema, schema?.Type == SchemaType.Object ? Strategy(schema, name) : null, path is null ? null : path + "." + name);
                     }
                 }
 
                 break;
             case JsonArray array when strategy is { MergeList: true } && array.Count > 0:
                 var list = parent.Child(key);
-                foreach (var item in array)
+                for (var i = 0; i < array.Count; i++)
                 {
-                    if (strategy.MergeKey is { } mergeKey && item is JsonObject element && element[mergeKey] is { } keyValue)
+                    var item = array[i];
+                    if (strategy.MergeKeys.Count > 0 && item is JsonObject element)
                     {
-                        var itemNode = list.Child(ElementKey(mergeKey, keyValue));
+                        var missing = strategy.MergeKeys.FirstOrDefault(k => element[k] is null);
+                        if (missing is not null)
+                        {
+                            if (checkKeys)
+                            {
+                                throw new ApplyConfigurationException($"{path}: element {i}: associative list with keys has an element that omits key field \"{missing}\" (and doesn't have default value)");
+                            }
+
+                            continue;
+                        }
+
+                        var elementKey = ElementKey(strategy.MergeKeys, element);
+                        if (checkKeys && list.Children.ContainsKey(elementKey))
+                        {
+                            throw new ApplyConfigurationException($"{path}: duplicate entries for key {KeyText(strategy.MergeKeys, element)}");
+                        }
+
+                        var itemNode = list.Child(elementKey);
                         itemNode.Child(".");
+                        var itemPath = path is null ? null : path + KeyText(strategy.MergeKeys, element);
                         foreach (var (name, child) in element)
                         {
                             if (child is not null)
                             {
-                                AddValue(itemNode, "f:" + name, child, Child(schema?.Items, name), Strategy(schema?.Items, name));
+                                AddValue(itemNode, "f:" + name, child, Child(schema?.Items, name), Strategy(schema?.Items, name), itemPath is null ? null : itemPath + "." + name);
                             }
                         }
                     }
-                    else if (strategy.MergeKey is null && item is not null)
+                    else if (strategy.MergeKeys.Count == 0 && item is not null)
                     {
-                        list.Child("v:" + item.ToJsonString());
+                        var valueKey = "v:" + item.ToJsonString();
+                        if (checkKeys && list.Children.ContainsKey(valueKey))
+                        {
+                            throw new ApplyConfigurationException($"{path}: duplicate entries for key {item.ToJsonString()}");
+                        }
+
+                        list.Child(valueKey);
                     }
                 }
 
@@ -101,8 +137,21 @@ public static class FieldPaths
         }
     }
 
-    public static string ElementKey(string mergeKey, JsonNode keyValue) =>
-        "k:" + new JsonObject { [mergeKey] = keyValue.DeepClone() }.ToJsonString();
+    /// <summary>The "k:{...}" path element of a keyed list's element: its keys in name order, as kube writes them.</summary>
+    public static string ElementKey(IReadOnlyList<string> keys, JsonObject element)
+    {
+        var values = new JsonObject();
+        foreach (var key in keys.Order(StringComparer.Ordinal))
+        {
+            values[key] = element[key]?.DeepClone();
+        }
+
+        return "k:" + values.ToJsonString();
+    }
+
+    // [name="web"] or [containerPort=80,protocol="TCP"], as kube's errors name a keyed element.
+    private static string KeyText(IReadOnlyList<string> keys, JsonObject element) =>
+        "[" + string.Join(",", keys.Order(StringComparer.Ordinal).Select(k => k + "=" + element[k]?.ToJsonString())) + "]";
 
     /// <summary>The value at a field path, or null (with found=false) when the path does not exist in the object.</summary>
     public static JsonNode? Resolve(JsonObject root, IReadOnlyList<string> path, out bool found)

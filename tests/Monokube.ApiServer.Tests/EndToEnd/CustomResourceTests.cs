@@ -5,7 +5,7 @@ using Monokube.TestSupport;
 namespace Monokube.ApiServer.Tests.EndToEnd;
 
 /// <summary>Custom resources with kubectl: a CRD is served once Established, through every verb, until it is deleted.</summary>
-public abstract class CustomResourceTests(ApiServerFixture server)
+public abstract partial class CustomResourceTests(ApiServerFixture server)
 {
     public static TheoryData<int> Versions => [27, 33];
 
