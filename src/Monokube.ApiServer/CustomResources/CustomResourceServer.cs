@@ -169,10 +169,11 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
                 subresources.Add(new SubresourceDefinition("status", group, name, kind, ["get", "patch", "update"]));
             }
 
-            // /scale as the built-in one reads it: spec.replicas and status.replicas (other paths are not served yet).
-            if (version.Find("subresources.scale") is JsonObject scale && scale.GetString("specReplicasPath") == ".spec.replicas" && scale.GetString("statusReplicasPath") == ".status.replicas")
+            ScalePaths? scalePaths = null;
+            if (version.Find("subresources.scale") is JsonObject scale)
             {
                 subresources.Add(new SubresourceDefinition("scale", "autoscaling", "v1", "Scale", ["get", "patch", "update"]));
+                scalePaths = ScalePaths.From(scale.GetString("specReplicasPath"), scale.GetString("statusReplicasPath"), scale.GetString("labelSelectorPath"));
             }
 
             yield return new ResourceDefinition
@@ -192,6 +193,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
                 Schema = CustomResourceSchema.From(version.Find("schema.openAPIV3Schema") as JsonObject, metadata),
                 OpenApiV3Schema = version.Find("schema.openAPIV3Schema") as JsonObject,
                 SelectableFields = selectable,
+                Scale = scalePaths,
             };
         }
     }

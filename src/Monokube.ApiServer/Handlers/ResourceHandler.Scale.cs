@@ -15,14 +15,16 @@ public sealed partial class ResourceHandler
 
     /// <summary>
     /// The scale subresource (autoscaling/v1 Scale) of deployments, replica sets, stateful sets and replication
-    /// controllers: reads spec.replicas, status.replicas and the selector; writes change only spec.replicas.
+    /// controllers: reads spec.replicas, status.replicas and the selector; writes change only spec.replicas. A custom
+    /// resource's reads and writes its CRD's paths (a missing count is 0, the selector is the string at
+    /// labelSelectorPath, as kube-apiserver reads them).
     /// </summary>
     private async Task ScaleAsync(HttpContext context, ResourceDefinition resource, string? ns, string name, string verb)
     {
         var current = await ReadAsync(resource, ns, name, context.RequestAborted) ?? throw new ApiException(Statuses.NotFound(resource, name));
         if (verb == "get")
         {
-            await WriteScaleAsync(context, Decode(resource, current));
+            await WriteScaleAsync(context, resource, Decode(resource, current));
             return;
         }
 
@@ -47,7 +49,7 @@ public sealed partial class ResourceHandler
 
         var written = await UpdateObjectAsync(context, resource, ns, name, UpdateKind.Main, 0, dryRun, current, old =>
         {
-            var scale = ToScale(old);
+            var scale = ToScale(resource, old);
             JsonObject desired;
             try
             {
@@ -83,23 +85,44 @@ public sealed partial class ResourceHandler
             }
 
             var result = (JsonObject)old.DeepClone();
-            result.GetOrAddObject("spec")["replicas"] = count;
+            var path = (resource.Scale?.SpecReplicas ?? "spec.replicas").Split('.');
+            var parent = result;
+            foreach (var part in path[..^1])
+            {
+                parent = parent.GetOrAddObject(part);
+            }
+
+            parent[path[^1]] = count;
             return result;
         }, fieldsSubresource: "scale");
 
-        await WriteScaleAsync(context, ObjectWriter.Parse(written));
+        await WriteScaleAsync(context, resource, ObjectWriter.Parse(written));
     }
 
-    private static async Task WriteScaleAsync(HttpContext context, JsonObject obj)
+    private static async Task WriteScaleAsync(HttpContext context, ResourceDefinition resource, JsonObject obj)
     {
-        await ObjectWriter.WriteBytesAsync(context, "application/json", Serialization.JsonOutput.ToBytes(ToScale(obj)));
+        await ObjectWriter.WriteBytesAsync(context, "application/json", Serialization.JsonOutput.ToBytes(ToScale(resource, obj)));
     }
 
-    private static JsonObject ToScale(JsonObject obj)
+    private static JsonObject ToScale(ResourceDefinition resource, JsonObject obj)
     {
         var meta = new ObjectMeta(obj);
-        var selector = obj.Find("spec.selector") as JsonObject;
-        var selectorText = selector is null ? "" : CommonColumns.SelectorText(selector).Replace("<none>", "", StringComparison.Ordinal);
+        long specReplicas, statusReplicas;
+        string selectorText;
+        if (resource.Scale is { } paths)
+        {
+            specReplicas = Count(obj.Find(paths.SpecReplicas)) ?? 0;
+            statusReplicas = Count(obj.Find(paths.StatusReplicas)) ?? 0;
+            selectorText = paths.LabelSelector is null ? "" : obj.Find(paths.LabelSelector) is JsonValue s && s.GetValueKind() == System.Text.Json.JsonValueKind.String ? s.GetValue<string>() : "";
+        }
+        else
+        {
+            var selector = obj.Find("spec.selector") as JsonObject;
+            selectorText = selector is null ? "" : CommonColumns.SelectorText(selector).Replace("<none>", "", StringComparison.Ordinal);
+            specReplicas = Count(obj.Find("spec.replicas")) ?? 1;
+            statusReplicas = obj.GetObject("status")?.GetLong("replicas") ?? 0;
+        }
+
         return new JsonObject
         {
             ["kind"] = "Scale",
@@ -112,13 +135,15 @@ public sealed partial class ResourceHandler
                 ["resourceVersion"] = meta.ResourceVersion,
                 ["creationTimestamp"] = meta.CreationTimestamp,
             },
-            ["spec"] = new JsonObject { ["replicas"] = obj.Find("spec.replicas") is JsonValue r && r.TryGetValue<long>(out var n) ? n : 1 },
+            ["spec"] = new JsonObject { ["replicas"] = specReplicas },
             ["status"] = new JsonObject
             {
-                ["replicas"] = (obj.GetObject("status")?.GetLong("replicas") ?? 0),
+                ["replicas"] = statusReplicas,
                 ["selector"] = selectorText,
             },
         };
     }
+
+    private static long? Count(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var n) ? n : null;
 
 }

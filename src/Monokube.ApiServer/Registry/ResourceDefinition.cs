@@ -63,6 +63,9 @@ public sealed class ResourceDefinition
     /// <summary>The Table columns of this resource when they are not the built-in printers' (custom resources).</summary>
     public IReadOnlyList<Tables.TableColumn>? Columns { get; init; }
 
+    /// <summary>A custom resource's scale subresource paths; built-in kinds scale spec.replicas and read spec.selector.</summary>
+    public ScalePaths? Scale { get; init; }
+
     /// <summary>Built-in groups store under the bare plural; custom resources under group/plural.</summary>
     public bool IsBuiltinGroup { get; init; } = true;
 

@@ -95,6 +95,10 @@ public sealed partial class CustomResourceDefinitionStrategy : ResourceStrategy
 
             CustomResources.CrdStructuralSchema.Check(schema, path, causes);
             CustomResources.CrdSchemaRules.Check(schema, path, causes);
+            if (versions[i].Find("subresources.scale") is JsonObject scale)
+            {
+                CheckScalePaths(scale, $"spec.versions[{i}].subresources.scale", causes);
+            }
         }
 
         if (obj.GetString("spec.conversion.strategy") is "Webhook")
@@ -102,6 +106,36 @@ public sealed partial class CustomResourceDefinitionStrategy : ResourceStrategy
             causes.Add(FieldErrors.Invalid("spec.conversion.strategy", "Webhook", "conversion webhooks are not supported by monokube yet; use the None strategy"));
         }
     }
+
+    // The scale subresource's paths: simple JSON paths, replicas under .spec and .status, the selector under either.
+    private static void CheckScalePaths(JsonObject scale, string path, List<StatusCause> causes)
+    {
+        CheckScalePath(scale.GetString("specReplicasPath"), path + ".specReplicasPath", [".spec."], "should be a json path under .spec", required: true, causes);
+        CheckScalePath(scale.GetString("statusReplicasPath"), path + ".statusReplicasPath", [".status."], "should be a json path under .status", required: true, causes);
+        CheckScalePath(scale.GetString("labelSelectorPath"), path + ".labelSelectorPath", [".spec.", ".status."], "should be a json path under either .spec or .status", required: false, causes);
+    }
+
+    private static void CheckScalePath(string? value, string path, string[] prefixes, string under, bool required, List<StatusCause> causes)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            if (required)
+            {
+                causes.Add(FieldErrors.Required(path));
+            }
+        }
+        else if (!SimpleJsonPath().IsMatch(value))
+        {
+            causes.Add(FieldErrors.Invalid(path, value, "must be a simple json path starting with ."));
+        }
+        else if (!prefixes.Any(p => value.StartsWith(p, StringComparison.Ordinal)))
+        {
+            causes.Add(FieldErrors.Invalid(path, value, under));
+        }
+    }
+
+    [GeneratedRegex(@"^(\.[A-Za-z0-9_-]+)+$")]
+    private static partial Regex SimpleJsonPath();
 
     public override void ValidateUpdate(JsonObject obj, JsonObject old, List<StatusCause> causes)
     {
