@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs test_configmaps.py against a standalone monokube serve: a free port, a kubeconfig written by the server,
-# the server stopped afterwards.   usage: samples/standalone/run-python-tests.sh [path/to/monokube]
+# the server stopped afterwards.   usage: [PYTHON=python3] samples/standalone/run-python-tests.sh [path/to/monokube]
 set -euo pipefail
 monokube="${1:-monokube}"
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -14,4 +14,4 @@ until grep -q "serving the Kubernetes API" "$dir/serve.log"; do
   kill -0 "$server" 2>/dev/null || { cat "$dir/serve.log"; exit 1; }
   sleep 0.05
 done
-cd "$here" && KUBECONFIG="$dir/kubeconfig" python3 -m unittest -v test_configmaps
+cd "$here" && KUBECONFIG="$dir/kubeconfig" "${PYTHON:-python3}" -m unittest -v test_configmaps
