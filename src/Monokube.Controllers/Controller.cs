@@ -99,6 +99,11 @@ public abstract partial class Controller : IDisposable
                 LogRetry(Logger, Name, key, e.StatusMessage);
                 Queue.AddRateLimited(key);
             }
+            catch (RetryLaterException e)
+            {
+                LogRetry(Logger, Name, key, e.Message);
+                Queue.AddRateLimited(key);
+            }
             catch (Exception e)
             {
                 LogFailed(Logger, e, Name, key);

@@ -9,8 +9,9 @@ namespace Monokube.Controllers.Certificates;
 /// kube-controller-manager's certificatesigningrequest-approving-controller: a pending kubelet client CSR
 /// (kubernetes.io/kube-apiserver-client-kubelet) is approved when it is what a kubelet asks for and a
 /// SubjectAccessReview says its requester may create certificatesigningrequests/selfnodeclient (a node renewing
-/// its own certificate) or certificatesigningrequests/nodeclient (a new node, usually a bootstrap token). Anything
-/// else is left for a person (kubectl certificate approve|deny).
+/// its own certificate) or certificatesigningrequests/nodeclient (a new node, usually a bootstrap token); a kubelet CSR
+/// whose requester may not (yet) is looked at again with backoff. Anything else is left for a person (kubectl
+/// certificate approve|deny).
 /// </summary>
 public sealed class CsrApprovingController : Controller
 {
@@ -51,7 +52,9 @@ public sealed class CsrApprovingController : Controller
             }
             else
             {
-                return;
+                // Tried again with backoff, as kube's approver does: the permission may come later (a node that
+                // asks before its bootstrap RBAC is created).
+                throw new RetryLaterException($"recognized csr \"{obj.GetString("metadata.name")}\" as [{subresource}] but subject access review was not approved");
             }
         }
 

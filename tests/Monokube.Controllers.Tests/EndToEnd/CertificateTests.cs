@@ -60,6 +60,25 @@ public sealed class CertificateTests(ClusterFixture cluster) : IClassFixture<Clu
     }
 
     [Fact]
+    public async Task A_kubelet_request_made_before_its_permission_is_approved_once_the_permission_is_there()
+    {
+        var id = RandomToken(6);
+        var token = id + "." + RandomToken(16);
+        await BootstrapTokenAsync(id, token[7..]);
+        await BindAsync("bootstrappers-create-" + id, "system:node-bootstrapper", "system:bootstrap:" + id, user: true);
+
+        // As in a pivot, the node asks before the binding that lets it be approved exists.
+        using var bootstrap = cluster.ClientAs(bearerToken: token);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        await bootstrap.CreateAsync(ResourceRef.CertificateSigningRequests, null, CsrObject("early-" + id, key, $"CN=system:node:early-{id}, O=system:nodes", Csr.KubeletClientSigner, "digital signature", "client auth"), Ct);
+        Assert.Null(Conditions.Find(await GetAsync("early-" + id), "Approved"));
+
+        await BindAsync("bootstrappers-approve-" + id, "system:certificates.k8s.io:certificatesigningrequests:nodeclient", "system:bootstrap:" + id, user: true);
+        var issued = await IssuedAsync("early-" + id);
+        Assert.Equal("AutoApproved", Conditions.Find(issued, "Approved")!.GetString("reason"));
+    }
+
+    [Fact]
     public async Task Requests_that_are_not_a_kubelets_wait_for_a_person_and_the_signer_checks_them()
     {
         var id = RandomToken(6);
