@@ -119,6 +119,7 @@ public static class CrdSchemaRules
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var required = (items["required"] as JsonArray ?? []).Select(r => r?.ToString()).ToHashSet(StringComparer.Ordinal);
         foreach (var key in (keys ?? []).Select(k => k?.ToString() ?? ""))
         {
             if (items["properties"]?[key] is JsonObject property)
@@ -126,6 +127,17 @@ public static class CrdSchemaRules
                 if (property.GetString("type") is "array" or "object")
                 {
                     causes.Add(FieldErrors.Invalid($"{path}.items.properties[{key}].type", itemType, "must be a scalar type if parent array's x-kubernetes-list-type is map"));
+                }
+
+                // A key must be there in every element: required, or filled in by its default; and never null.
+                if (!required.Contains(key) && property["default"] is null)
+                {
+                    causes.Add(FieldErrors.Required($"{path}.items.properties[{key}].default", "this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property"));
+                }
+
+                if (property.GetBool("nullable"))
+                {
+                    causes.Add(FieldErrors.Forbidden($"{path}.items.properties[{key}].nullable", "this property is in x-kubernetes-list-map-keys, so it cannot be nullable"));
                 }
             }
             else

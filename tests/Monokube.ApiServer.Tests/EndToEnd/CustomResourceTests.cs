@@ -494,14 +494,16 @@ public abstract partial class CustomResourceTests(ApiServerFixture server)
         Assert.NotEqual(0, code);
         Assert.Contains("spec.group", stderr, StringComparison.Ordinal);
 
-        // Schemas kube-apiserver will not serve: uniqueItems, and a list-type map without keys.
+        // Schemas kube-apiserver will not serve: uniqueItems, a list-type map without keys, a key neither required nor defaulted.
         var unstructural = Crd(group).Replace("{openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}",
             "{openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {tags: {type: array, uniqueItems: true, items: {type: string}}, "
-            + "ports: {type: array, x-kubernetes-list-type: map, items: {type: object, properties: {port: {type: integer}}}}}}}}}", StringComparison.Ordinal);
+            + "ports: {type: array, x-kubernetes-list-type: map, items: {type: object, properties: {port: {type: integer}}}}, "
+            + "zones: {type: array, x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [name], items: {type: object, properties: {name: {type: string}}}}}}}}}", StringComparison.Ordinal);
         (code, _, stderr) = await server.KubectlAsync(null, "apply", "-f", Write("crd", unstructural));
         Assert.NotEqual(0, code);
         Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[tags].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic", stderr, StringComparison.Ordinal);
         Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[ports].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map", stderr, StringComparison.Ordinal);
+        Assert.Contains("spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[zones].items.properties[name].default: Required value: this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property", stderr, StringComparison.Ordinal);
 
         // Non-structural schemas: a field without a type, an array without items, a schema-less version.
         var untyped = Crd(group).Replace("{openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}",

@@ -21,7 +21,7 @@ public sealed class CrdSchemaRulesTests
         Assert.Empty(Check("""
             {"type":"object","properties":{
               "ports":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["port","protocol"],
-                "items":{"type":"object","properties":{"port":{"type":"integer"},"protocol":{"type":"string"}}}},
+                "items":{"type":"object","required":["port"],"properties":{"port":{"type":"integer"},"protocol":{"type":"string","default":"TCP"}}}},
               "tags":{"type":"array","x-kubernetes-list-type":"set","items":{"type":"string"}},
               "labels":{"type":"object","x-kubernetes-map-type":"granular","additionalProperties":{"type":"string"}}}}
             """));
@@ -41,7 +41,9 @@ public sealed class CrdSchemaRulesTests
                 "items":{"type":"object","properties":{"k":{"type":"object"}}}},
               "g":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["k"],"items":{"type":"string"}},
               "h":{"anyOf":[{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["k"]}]},
-              "i":{"type":"string","x-kubernetes-validations":[{"rule":"self.size() < 10"}]}}}}}
+              "i":{"type":"string","x-kubernetes-validations":[{"rule":"self.size() < 10"}]},
+              "j":{"type":"array","x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name","zone"],
+                "items":{"type":"object","required":["name"],"properties":{"name":{"type":"string","nullable":true},"zone":{"type":"string"}}}}}}}}
             """).Select(Describe).ToList();
 
         const string p = "s.properties[spec].properties";
@@ -56,6 +58,9 @@ public sealed class CrdSchemaRulesTests
         Assert.Contains(causes, c => c.StartsWith($"{p}[f].x-kubernetes-list-map-keys: Invalid value:", StringComparison.Ordinal) && c.EndsWith("must not contain duplicate entries", StringComparison.Ordinal));
         Assert.Contains($"{p}[g].items.type: Invalid value: \"string\": must be object if parent array's x-kubernetes-list-type is map", causes);
         Assert.Contains($"{p}[h].anyOf[0].items: Required value: must have a schema if x-kubernetes-list-type is map", causes);
+        Assert.Contains($"{p}[j].items.properties[zone].default: Required value: this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property", causes);
+        Assert.Contains($"{p}[j].items.properties[name].nullable: Forbidden: this property is in x-kubernetes-list-map-keys, so it cannot be nullable", causes);
+        Assert.DoesNotContain(causes, c => c.StartsWith($"{p}[j].items.properties[name].default", StringComparison.Ordinal));
         Assert.Contains($"{p}[i].x-kubernetes-validations: Forbidden: x-kubernetes-validations (CEL) rules are not supported by monokube yet; remove them to serve this CRD", causes);
     }
 }
