@@ -124,9 +124,10 @@ public sealed class EndpointsController : Controller
             {
                 await Client.CreateAsync(ResourceRef.Endpoints, ns, created, cancellationToken);
             }
-            catch (KubeApiException e) when (e.IsAlreadyExists || e.Code == System.Net.HttpStatusCode.Forbidden)
+            catch (KubeApiException e) when (e.Code == System.Net.HttpStatusCode.Forbidden)
             {
-                // Made meanwhile (the informer will tell), or the namespace is terminating.
+                // The namespace is terminating. (Made meanwhile, AlreadyExists, goes back to the queue with backoff, as
+                // in kube: the cache has not seen it yet, and what it holds may be older than what we computed.)
             }
 
             return;
