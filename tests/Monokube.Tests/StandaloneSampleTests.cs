@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Monokube.TestSupport;
 
 namespace Monokube.Tests;
@@ -28,24 +27,13 @@ public sealed class StandaloneSampleTests
             }
         }
 
-        var start = new ProcessStartInfo("bash", [Path.Combine(AppContext.BaseDirectory, "samples", "standalone", "run-python-tests.sh"), program])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-
         // Debian's python3 is where apt-get install python3-kubernetes puts the client; another python3 on PATH may lack it.
-        if (File.Exists("/usr/bin/python3"))
-        {
-            start.Environment["PYTHON"] = "/usr/bin/python3";
-        }
-        using var script = Process.Start(start)!;
-        var stdout = script.StandardOutput.ReadToEndAsync(ct);
-        var stderr = script.StandardError.ReadToEndAsync(ct);
-        await script.WaitForExitAsync(ct);
+        var environment = File.Exists("/usr/bin/python3") ? new Dictionary<string, string> { ["PYTHON"] = "/usr/bin/python3" } : null;
+        await using var script = BackgroundProcess.Start("bash", [Path.Combine(AppContext.BaseDirectory, "samples", "standalone", "run-python-tests.sh"), program], environment);
+        var exitCode = await script.WaitForExitAsync(TimeSpan.FromMinutes(2));
 
-        Assert.True(script.ExitCode == 0, await stderr + await stdout);
-        Assert.Contains("Ran 2 tests", await stderr, StringComparison.Ordinal);
-        Assert.Contains("OK", await stderr, StringComparison.Ordinal);
+        Assert.True(exitCode == 0, script.Stderr + script.Stdout);
+        Assert.Contains("Ran 2 tests", script.Stderr, StringComparison.Ordinal);
+        Assert.Contains("OK", script.Stderr, StringComparison.Ordinal);
     }
 }

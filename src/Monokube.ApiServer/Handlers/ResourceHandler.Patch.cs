@@ -56,7 +56,7 @@ public sealed partial class ResourceHandler
             }
             catch (PatchException e)
             {
-                throw new ApiException(e.Malformed ? Statuses.BadRequest(e.Message) : new Status { Message = e.Message, Reason = "Invalid", Code = 422 });
+                throw PatchFailed(e);
             }
 
             if (patched is not JsonObject result)
@@ -144,7 +144,7 @@ public sealed partial class ResourceHandler
 
     // An applied configuration that is no object of its type is refused as kube-apiserver refuses it: a 500 whose
     // message names the object and the first offending field (kubectl: "Error from server: failed to create typed
-    // patch object ..."); a keyed list element the merge cannot place is the client's mistake (422).
+    // patch object ..."); a keyed list element the merge cannot place is the client's mistake.
     private static Applier.Result ApplyOrRefuse(ResourceDefinition resource, string? ns, string name, JsonObject live, JsonObject applied, string manager, bool force, string? subresource, DateTimeOffset now)
     {
         try
@@ -157,9 +157,13 @@ public sealed partial class ResourceHandler
         }
         catch (PatchException e)
         {
-            throw new ApiException(new Status { Message = e.Message, Reason = "Invalid", Code = 422 });
+            throw PatchFailed(e);
         }
     }
+
+    // A patch that cannot be applied: malformed (400) or not applicable to the object (422 Invalid).
+    private static ApiException PatchFailed(PatchException e) =>
+        new(e.Malformed ? Statuses.BadRequest(e.Message) : new Status { Message = e.Message, Reason = "Invalid", Code = 422 });
 
     private static Status ApplyConflictStatus(IReadOnlyList<ApplyConflict> conflicts)
     {

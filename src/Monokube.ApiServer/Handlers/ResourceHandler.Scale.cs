@@ -64,7 +64,7 @@ public sealed partial class ResourceHandler
             }
             catch (PatchException e)
             {
-                throw new ApiException(e.Malformed ? Statuses.BadRequest(e.Message) : new Status { Message = e.Message, Reason = "Invalid", Code = 422 });
+                throw PatchFailed(e);
             }
 
             var expected = desired.GetString("metadata.resourceVersion");
