@@ -134,7 +134,7 @@ public sealed partial class MonokubeCluster : IAsyncDisposable
                     ShutdownTimeout = TimeSpan.FromSeconds(2),
                 },
                 store,
-                options.LoggerFactory is { } factory ? logging => logging.AddProvider(new LoggerFactoryProvider(factory)) : null,
+                options.LoggerFactory,
                 cancellationToken);
         }
         catch

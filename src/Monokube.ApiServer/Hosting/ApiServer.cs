@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Monokube.ApiServer.Api;
 using Monokube.ApiServer.Discovery;
 using Monokube.ApiServer.Handlers;
@@ -60,13 +61,17 @@ public sealed class ApiServer : IAsyncDisposable
         await Kubeconfig.WriteWithCertificateAsync(path, Url, ca.Certificate.ExportCertificatePem() + "\n", client.ExportCertificatePem() + "\n", key + "\n", "kubernetes-admin", cancellationToken);
     }
 
-    public static async Task<ApiServer> StartAsync(ApiServerOptions options, IObjectStore store, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts serving; returns once it listens and the system namespaces exist (or 2 s passed). Everything it logs,
+    /// ASP.NET Core's own logs included, goes to <paramref name="loggers"/> (nowhere when null).
+    /// </summary>
+    public static async Task<ApiServer> StartAsync(ApiServerOptions options, IObjectStore store, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
+        loggers ??= NullLoggerFactory.Instance;
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "monokube" });
         builder.Logging.ClearProviders();
-        configureLogging?.Invoke(builder.Logging);
-        var loggers = LoggerFactory.Create(logging => configureLogging?.Invoke(logging));
+        builder.Services.AddSingleton(loggers);
         var registry = ResourceRegistry.CreateBuiltin();
         var security = SecurityContext.Create(options, store, registry, TimeProvider.System, loggers);
 

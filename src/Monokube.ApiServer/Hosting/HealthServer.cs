@@ -34,11 +34,11 @@ public sealed class HealthServer : IAsyncDisposable
     public Uri Url { get; }
 
     /// <summary>Listens and serves; an address that cannot be bound throws an <see cref="IOException"/>.</summary>
-    public static async Task<HealthServer> StartAsync(IPAddress address, int port, X509Certificate2 certificate, IEnumerable<HealthCheck> checks, Action<ILoggingBuilder>? configureLogging, CancellationToken cancellationToken)
+    public static async Task<HealthServer> StartAsync(IPAddress address, int port, X509Certificate2 certificate, IEnumerable<HealthCheck> checks, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "monokube" });
         builder.Logging.ClearProviders();
-        configureLogging?.Invoke(builder.Logging);
+        builder.Services.AddSingleton(loggers);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

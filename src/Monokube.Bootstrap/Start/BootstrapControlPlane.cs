@@ -10,7 +10,7 @@ namespace Monokube.Bootstrap.Start;
 /// and the built-in controllers. It can be stopped — controllers first, releasing their Leases, then the listener —
 /// and started again on the same address when a handover has to be rolled back.
 /// </summary>
-public sealed class BootstrapControlPlane(ApiServerOptions serverOptions, IObjectStore store, Func<ApiServer.Hosting.ApiServer, ControllerOptions> controllerOptions, ILoggerFactory loggers, Action<ILoggingBuilder>? configureLogging) : IAsyncDisposable
+public sealed class BootstrapControlPlane(ApiServerOptions serverOptions, IObjectStore store, Func<ApiServer.Hosting.ApiServer, ControllerOptions> controllerOptions, ILoggerFactory loggers) : IAsyncDisposable
 {
     private ApiServer.Hosting.ApiServer? _server;
     private EmbeddedControllers? _controllers;
@@ -26,7 +26,7 @@ public sealed class BootstrapControlPlane(ApiServerOptions serverOptions, IObjec
             return;
         }
 
-        _server = await ApiServer.Hosting.ApiServer.StartAsync(serverOptions, store, configureLogging, cancellationToken);
+        _server = await ApiServer.Hosting.ApiServer.StartAsync(serverOptions, store, loggers, cancellationToken);
         _controllers = EmbeddedControllers.Start(_server, controllerOptions(_server), leaderElect: true, TimeProvider.System, loggers);
     }
 

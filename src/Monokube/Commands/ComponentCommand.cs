@@ -92,7 +92,7 @@ internal sealed class ComponentCommand(string name, string summary, string lease
         try
         {
             health = await serving.StartAsync(lease, [new HealthCheck("leaderElection", _ => ValueTask.FromResult(host.Elector?.Check(LeaderElectionTolerance)))],
-                logging => Logging.Configure(logging, verbosity.Value), cancellationToken);
+                loggers, cancellationToken);
         }
         catch (IOException e)
         {

@@ -82,7 +82,7 @@ internal sealed class SecureServingFlags
     }
 
     /// <summary>Starts the health server (null with --secure-port=0); an address that cannot be bound throws an <see cref="IOException"/>.</summary>
-    public async Task<HealthServer?> StartAsync(string pairName, IEnumerable<HealthCheck> checks, Action<ILoggingBuilder> logging, CancellationToken cancellationToken)
+    public async Task<HealthServer?> StartAsync(string pairName, IEnumerable<HealthCheck> checks, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         if (_port.Value == 0)
         {
@@ -90,7 +90,7 @@ internal sealed class SecureServingFlags
         }
 
         var certificate = ComponentServingCertificate.Load(NullIfEmpty(_tlsCert.Value), NullIfEmpty(_tlsKey.Value), NullIfEmpty(_certDir.Value), pairName, DateTimeOffset.UtcNow);
-        return await HealthServer.StartAsync(_address, _port.Value, certificate, checks, logging, cancellationToken);
+        return await HealthServer.StartAsync(_address, _port.Value, certificate, checks, loggers, cancellationToken);
     }
 
     private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;

@@ -273,7 +273,7 @@ internal sealed class ServeCommand : ICommand
         ApiServer.Hosting.ApiServer server;
         try
         {
-            server = await ApiServer.Hosting.ApiServer.StartAsync(options, store, logging => Logging.Configure(logging, verbosity.Value), cancellationToken);
+            server = await ApiServer.Hosting.ApiServer.StartAsync(options, store, loggerFactory, cancellationToken);
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {

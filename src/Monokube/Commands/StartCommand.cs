@@ -125,7 +125,7 @@ internal sealed class StartCommand : ICommand
         };
         using var loggers = Logging.CreateFactory(verbosity.Value);
         await using var store = ServeCommand.CreateStore(true, etcdServers.Value, etcdPrefix.Value, etcdCa.Value, etcdCert.Value, etcdKey.Value, 10_000, loggers);
-        await using var plane = new BootstrapControlPlane(serverOptions, store, _ => new ControllerOptions { SigningCertificate = signer, RootCaPem = rootCa }, loggers, logging => Logging.Configure(logging, verbosity.Value));
+        await using var plane = new BootstrapControlPlane(serverOptions, store, _ => new ControllerOptions { SigningCertificate = signer, RootCaPem = rootCa }, loggers);
         try
         {
             await plane.StartAsync(cancellationToken);
