@@ -10,6 +10,7 @@ namespace Monokube.Controllers.Informers;
 /// watches from the list's resourceVersion (with bookmarks), resumes after a closed watch from the last version
 /// seen, and lists again when that version is gone (410). Subscribers hear every change, in order; one that
 /// subscribes after the first list first hears every object it holds as added, as client-go's handlers do.
+/// Objects are kept without their managedFields (<see cref="TrimmedCopy"/>).
 /// </summary>
 public sealed partial class Informer : IAsyncDisposable
 {
@@ -23,6 +24,7 @@ public sealed partial class Informer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     // Held while the cache changes and subscribers hear of it, and while a late subscriber hears what is there.
     private readonly Lock _delivery = new();
+    private readonly TrimmedCopy _trim = new();
     private ImmutableDictionary<string, JsonObject> _items = ImmutableDictionary.Create<string, JsonObject>(StringComparer.Ordinal);
     private ImmutableList<Action<InformerEvent>> _subscribers = [];
     private Task? _loop;
@@ -148,29 +150,33 @@ public sealed partial class Informer : IAsyncDisposable
     {
         var list = await _client.ListAsync(Resource, null, cancellationToken, fieldSelector: FieldSelector);
         var fresh = ImmutableDictionary.CreateBuilder<string, JsonObject>(StringComparer.Ordinal);
+        var heard = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
         foreach (var item in (list["items"] as JsonArray ?? []).OfType<JsonObject>())
         {
             // List items carry no kind; give them their list's, as client-go's decoding does.
             item["apiVersion"] ??= Resource.ApiVersion;
-            fresh[KeyOf(item)] = item;
+            var key = KeyOf(item);
+            heard[key] = item;
+            fresh[key] = _trim.Of(item);
         }
 
         var next = fresh.ToImmutable();
         lock (_delivery)
         {
-            Replace(next);
+            Replace(next, heard);
             _synced.TrySetResult();
         }
 
         return list["metadata"]?["resourceVersion"]?.ToString() ?? "0";
     }
 
-    // Swaps in a fresh list, telling subscribers what changed since the state they last heard.
-    private void Replace(ImmutableDictionary<string, JsonObject> next)
+    // Swaps in a fresh list, telling subscribers what changed since the state they last heard (with the objects
+    // as listed, in heard, so that the trimmed copies the cache keeps stay untouched).
+    private void Replace(ImmutableDictionary<string, JsonObject> next, Dictionary<string, JsonObject> heard)
     {
         var old = Items;
         Volatile.Write(ref _items, next);
-        foreach (var (key, obj) in next)
+        foreach (var (key, obj) in heard)
         {
             if (!old.TryGetValue(key, out var previous))
             {
@@ -198,26 +204,26 @@ public sealed partial class Informer : IAsyncDisposable
             return;
         }
 
-        var key = KeyOf(e.Object);
+        // Subscribers hear the object as it came and the cache keeps a trimmed copy, untouched: a JSON node
+        // materializes (and keeps) every part of it that is read, and handlers read most of an object once, then
+        // rarely again.
+        var heard = e.Object;
+        var kept = e.Type == "DELETED" ? heard : _trim.Of(heard);
+        var key = KeyOf(heard);
         lock (_delivery)
         {
-            Apply(e.Type, key, e.Object);
-        }
-    }
-
-    private void Apply(string type, string key, JsonObject obj)
-    {
-        var old = Items.GetValueOrDefault(key);
-        switch (type)
-        {
-            case "ADDED" or "MODIFIED":
-                Volatile.Write(ref _items, _items.SetItem(key, obj));
-                Notify(new InformerEvent(old is null ? InformerEventType.Added : InformerEventType.Updated, key, obj, old));
-                break;
-            case "DELETED":
-                Volatile.Write(ref _items, _items.Remove(key));
-                Notify(new InformerEvent(InformerEventType.Deleted, key, obj, old));
-                break;
+            var old = Items.GetValueOrDefault(key);
+            switch (e.Type)
+            {
+                case "ADDED" or "MODIFIED":
+                    Volatile.Write(ref _items, _items.SetItem(key, kept));
+                    Notify(new InformerEvent(old is null ? InformerEventType.Added : InformerEventType.Updated, key, heard, old));
+                    break;
+                case "DELETED":
+                    Volatile.Write(ref _items, _items.Remove(key));
+                    Notify(new InformerEvent(InformerEventType.Deleted, key, heard, old));
+                    break;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
+using Monokube.ApiServer.Objects;
 using Monokube.Controllers.Client;
 using Monokube.Controllers.Informers;
 
@@ -8,7 +9,8 @@ namespace Monokube.Controllers.Tests.EndToEnd;
 
 /// <summary>
 /// An informer shared by several handlers: one that subscribes after the first list hears what is cached as
-/// added (as client-go's handlers do), and a disposed subscription hears nothing more.
+/// added (as client-go's handlers do), and a disposed subscription hears nothing more. The cache keeps objects
+/// without their managedFields, as kube-controller-manager's informers do.
 /// </summary>
 public sealed class InformerTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>
 {
@@ -45,11 +47,45 @@ public sealed class InformerTests(ClusterFixture cluster) : IClassFixture<Cluste
         Assert.Equal(3, late.Count);
     }
 
-    private Task<JsonObject> CreateAsync(string ns, string name) =>
+    [Fact]
+    public async Task The_cache_keeps_objects_without_managed_fields_and_an_update_from_it_keeps_the_stored_ones()
+    {
+        var ns = await cluster.NamespaceAsync();
+        await CreateAsync(ns, "listed", labelled: true);
+        await using var informers = new InformerFactory(cluster.Client, TimeProvider.System, NullLoggerFactory.Instance);
+        var informer = informers.For(ResourceRef.ConfigMaps, $"metadata.namespace={ns}");
+        var heard = new ConcurrentQueue<JsonObject>();
+        using var subscription = informer.Subscribe(e => heard.Enqueue(e.Object));
+        await informers.StartAndSyncAsync(Ct);
+        await CreateAsync(ns, "watched", labelled: true);
+        await ClusterFixture.WaitAsync(() => Task.FromResult(informer.Get(ns, "watched") is not null), "the watched ConfigMap cached");
+
+        foreach (var name in new[] { "listed", "watched" })
+        {
+            var cached = informer.Get(ns, name)!;
+            Assert.Null(cached.Find("metadata.managedFields"));
+            Assert.Equal(name, cached.GetString("metadata.name"));
+            Assert.Equal("v1", cached.GetString("apiVersion"));
+            Assert.NotNull(cached.GetString("metadata.resourceVersion"));
+        }
+
+        // Handlers hear objects as the server sent them.
+        Assert.All(heard, o => Assert.NotNull(o.Find("metadata.managedFields")));
+
+        // A controller's update of the cached copy does not lose what the server records of who set what.
+        var copy = informer.Get(ns, "watched")!.DeepClone().AsObject();
+        copy["data"] = new JsonObject { ["key"] = "value" };
+        var updated = await cluster.Client.UpdateAsync(ResourceRef.ConfigMaps, copy, Ct);
+        var entry = Assert.Single((updated.Find("metadata.managedFields") as JsonArray)!)!.AsObject();
+        Assert.NotNull(entry.Find("fieldsV1.f:metadata.f:labels.f:app"));
+        Assert.NotNull(entry.Find("fieldsV1.f:data.f:key"));
+    }
+
+    private Task<JsonObject> CreateAsync(string ns, string name, bool labelled = false) =>
         cluster.Client.CreateAsync(ResourceRef.ConfigMaps, ns, new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "ConfigMap",
-            ["metadata"] = new JsonObject { ["name"] = name },
+            ["metadata"] = labelled ? new JsonObject { ["name"] = name, ["labels"] = new JsonObject { ["app"] = "web" } } : new JsonObject { ["name"] = name },
         }, Ct);
 }
