@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Cold start of the native binary to the first 200 on /readyz, and its idle RSS half a second later.
 
-Usage: python3 bench/coldstart.py PATH/TO/monokube [extra serve flags...]   (runs 5 times, prints each and the medians)
+Usage: python3 bench/coldstart.py [--floor PATH/TO/coldstart-floor] PATH/TO/monokube [extra serve flags...]
+
+Runs 5 times and prints each run and the medians. With --floor, each run first starts the floor (bench/ColdStartFloor,
+the smallest native Kestrel server answering /readyz, published the same way) and measures it the same way, so the
+figures show what monokube adds to what any native ASP.NET Core server costs on this machine at this moment.
 """
 import re
 import statistics
@@ -10,13 +14,17 @@ import sys
 import time
 import urllib.request
 
-binary = sys.argv[1]
-extra = sys.argv[2:]
-starts, rss = [], []
-for run in range(5):
+args = sys.argv[1:]
+floor = None
+if args[:1] == ["--floor"]:
+    floor, args = args[1], args[2:]
+binary, extra = args[0], args[1:]
+
+
+def start(command):
+    """Starts a server, waits for its first 200 on /readyz; returns (milliseconds, RSS in MB half a second later)."""
     began = time.monotonic()
-    server = subprocess.Popen([binary, "serve", "--insecure-http", "--secure-port", "0", *extra],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     url = re.search(r"on (\S+)", server.stdout.readline()).group(1)
     while True:
         try:
@@ -24,11 +32,27 @@ for run in range(5):
                 break
         except OSError:
             time.sleep(0.001)
-    starts.append((time.monotonic() - began) * 1000)
+    elapsed = (time.monotonic() - began) * 1000
     time.sleep(0.5)
     with open(f"/proc/{server.pid}/status") as status:
-        rss.append(int(next(l for l in status if l.startswith("VmRSS")).split()[1]) / 1024)
+        rss = int(next(l for l in status if l.startswith("VmRSS")).split()[1]) / 1024
     server.terminate()
     server.wait()
-    print(f"run {run}: ready after {starts[-1]:.0f} ms, idle RSS {rss[-1]:.0f} MB")
+    return elapsed, rss
+
+
+starts, rss, floor_starts, floor_rss = [], [], [], []
+for run in range(5):
+    line = f"run {run}:"
+    if floor:
+        ms, mb = start([floor])
+        floor_starts.append(ms)
+        floor_rss.append(mb)
+        line += f" floor ready after {ms:.0f} ms, idle RSS {mb:.0f} MB;"
+    ms, mb = start([binary, "serve", "--insecure-http", "--secure-port", "0", *extra])
+    starts.append(ms)
+    rss.append(mb)
+    print(f"{line} monokube ready after {ms:.0f} ms, idle RSS {mb:.0f} MB")
+if floor:
+    print(f"floor median: ready after {statistics.median(floor_starts):.0f} ms, idle RSS {statistics.median(floor_rss):.0f} MB")
 print(f"median: ready after {statistics.median(starts):.0f} ms, idle RSS {statistics.median(rss):.0f} MB")
