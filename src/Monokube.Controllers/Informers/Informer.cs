@@ -60,6 +60,14 @@ public sealed partial class Informer : IAsyncDisposable
     public JsonObject? Get(string? ns, string name) => Get(string.IsNullOrEmpty(ns) ? name : ns + "/" + name);
 
     /// <summary>
+    /// A copy of a cached object that shares nothing with the cache, for a reader that reads much of an object once
+    /// (the scheduler placing a pod): reading the cached object itself would materialize its JSON nodes, and the
+    /// cache would keep them for as long as it keeps the object.
+    /// </summary>
+    public JsonObject? Copy(string key) =>
+        Get(key) is { } obj ? (JsonObject)JsonNode.Parse(obj.ToJsonString())! : null;
+
+    /// <summary>
     /// Hears every change from now on (events are delivered on the informer's loop: keep handlers short), after
     /// every object already listed as added. Disposing the result stops it hearing.
     /// </summary>

@@ -48,7 +48,7 @@ public sealed partial class Scheduler : Controller
 
     public override async Task ReconcileAsync(string key, CancellationToken cancellationToken)
     {
-        if (_pods.Get(key) is not { } pod || !NeedsScheduling(pod))
+        if (_pods.Copy(key) is not { } pod || !NeedsScheduling(pod))
         {
             return;
         }

@@ -69,6 +69,13 @@ public sealed class InformerTests(ClusterFixture cluster) : IClassFixture<Cluste
             Assert.NotNull(cached.GetString("metadata.resourceVersion"));
         }
 
+        // A copy reads the same and shares nothing with the cache.
+        var fresh = informer.Copy($"{ns}/watched")!;
+        Assert.True(JsonNode.DeepEquals(informer.Get(ns, "watched"), fresh));
+        fresh["metadata"]!["labels"]!["app"] = "changed";
+        Assert.Equal("web", informer.Get(ns, "watched")!.GetString("metadata.labels.app"));
+        Assert.Null(informer.Copy($"{ns}/missing"));
+
         // Handlers hear objects as the server sent them.
         Assert.All(heard, o => Assert.NotNull(o.Find("metadata.managedFields")));
 
