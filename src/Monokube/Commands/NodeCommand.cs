@@ -136,6 +136,7 @@ internal sealed partial class NodeCommand : ICommand
                 return await RunOnce.RunAsync(options, TimeProvider.System, loggers.CreateLogger("Monokube.Node"), context.Out, TimeSpan.FromMinutes(5), cancellationToken);
             }
 
+            using var release = new IdleHeapRelease(TimeProvider.System, loggers.CreateLogger("Monokube.Memory"));
             var reason = await new NodeAgent(options, TimeProvider.System, loggers, context.Out).RunAsync(cancellationToken);
             await context.Out.WriteLineAsync($"monokube node: exiting: {reason}");
             return 0;

@@ -296,6 +296,7 @@ internal sealed class ServeCommand : ICommand
             await using var embedded = enabledControllers.Contains("none")
                 ? null
                 : EmbeddedControllers.Start(server, ControllerOptionsFor(server, enabledControllers, signingCert.Value, signingKey.Value, signingDuration.Value), leaderElect.Value, TimeProvider.System, loggerFactory);
+            using var release = new IdleHeapRelease(TimeProvider.System, loggerFactory.CreateLogger("Monokube.Memory"));
             await context.Out.WriteLineAsync($"monokube: serving the Kubernetes API on {server.Url.ToString().TrimEnd('/')} (storage: {store.Name})");
             await context.Out.FlushAsync(CancellationToken.None);
             // On SIGTERM the controllers stop first (releasing their Leases through the API), then the server.
