@@ -55,10 +55,18 @@ internal sealed class HttpCreateBenchmark(int concurrency, TimeSpan duration, in
                 : StorageBenchmark.RawCreate(raw, $"http-{batch}-{tag}", 0);
 
             // JIT, connections and etcd's first writes, left out of the figures.
-            for (var side = 0; side < sides.Length; side++)
-            {
-                await Measure.OpsPerSecondAsync(concurrency, TimeSpan.FromSeconds(0.5), Operation(side, "warm"));
-            }
+            var warmRound = 0;
+            var warmUp = await Measure.UntilJitSettlesAsync(
+                async () =>
+                {
+                    warmRound++;
+                    for (var side = 0; side < sides.Length; side++)
+                    {
+                        await Measure.OpsPerSecondAsync(concurrency, TimeSpan.FromSeconds(0.5), Operation(side, "warm" + warmRound));
+                    }
+                },
+                TimeSpan.FromSeconds(30));
+            await output.WriteLineAsync(warmUp);
 
             // Every run measures the sides back to back, in a rotating order, so drift on a noisy machine favours none.
             var results = sides.Select(_ => new List<double>()).ToArray();

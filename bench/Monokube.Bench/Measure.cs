@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 
 namespace Monokube.Bench;
 
@@ -25,6 +26,31 @@ internal static class Measure
         await stop.CancelAsync();
         await Task.WhenAll(workers);
         return total / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="round"/> until the JIT has settled: until a round compiles fewer than
+    /// <paramref name="quietMethods"/> methods, or <paramref name="limit"/> has passed. Tiered compilation compiles the
+    /// hot methods again, optimized, on a background thread; on a 2-core machine that took a quarter of the CPU for
+    /// some 15 s of a short run, and would take it from whichever side was measured then.
+    /// </summary>
+    public static async Task<string> UntilJitSettlesAsync(Func<Task> round, TimeSpan limit, int quietMethods = 10)
+    {
+        var clock = Stopwatch.StartNew();
+        var jitBefore = JitInfo.GetCompilationTime();
+        var rounds = 0;
+        long compiled;
+        do
+        {
+            var before = JitInfo.GetCompiledMethodCount();
+            await round();
+            rounds++;
+            compiled = JitInfo.GetCompiledMethodCount() - before;
+        }
+        while (compiled >= quietMethods && clock.Elapsed < limit);
+
+        var settled = compiled < quietMethods ? "settled" : "still compiling";
+        return $"warm-up: {rounds} rounds in {clock.Elapsed.TotalSeconds:0.0} s, JIT {(JitInfo.GetCompilationTime() - jitBefore).TotalSeconds:0.0} s, {settled} ({compiled} methods in the last round)";
     }
 
     public static double Median(IEnumerable<double> values)
