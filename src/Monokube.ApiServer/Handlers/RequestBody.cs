@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -28,27 +29,49 @@ public static class RequestBody
             throw new ApiException(Statuses.RequestEntityTooLarge($"the request body is larger than the {MaxBodyBytes / (1024 * 1024)} MiB the server accepts"));
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[64 * 1024];
-        long total = 0;
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        if (context.Request.ContentLength is { } length and <= MaxBodyBytes)
         {
-            total += read;
-            if (total <= MaxBodyBytes)
+            // The common case: read straight into an array of the body's size (Kestrel fails the read of a body
+            // shorter than its Content-Length, and ends it there).
+            var body = new byte[length];
+            var filled = 0;
+            int got;
+            while (filled < body.Length && (got = await context.Request.Body.ReadAsync(body.AsMemory(filled), context.RequestAborted)) > 0)
             {
-                buffer.Write(chunk, 0, read);
+                filled += got;
             }
-            else if (total > DrainLimit)
-            {
-                context.Response.Headers.Connection = "close";
-                break;
-            }
+
+            return filled == body.Length ? body : body[..filled];
         }
 
-        if (total > MaxBodyBytes)
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
         {
-            throw new ApiException(Statuses.RequestEntityTooLarge($"the request body is larger than the {MaxBodyBytes / (1024 * 1024)} MiB the server accepts"));
+            long total = 0;
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            {
+                total += read;
+                if (total <= MaxBodyBytes)
+                {
+                    buffer.Write(chunk, 0, read);
+                }
+                else if (total > DrainLimit)
+                {
+                    context.Response.Headers.Connection = "close";
+                    break;
+                }
+            }
+
+            if (total > MaxBodyBytes)
+            {
+                throw new ApiException(Statuses.RequestEntityTooLarge($"the request body is larger than the {MaxBodyBytes / (1024 * 1024)} MiB the server accepts"));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return buffer.ToArray();

@@ -60,7 +60,7 @@ public sealed partial class ResourceHandler
                 meta.Name = meta.GenerateName + RandomSuffix();
             }
 
-            meta.Uid = Guid.NewGuid().ToString();
+            meta.Uid = Uids.New();
             meta.Set("creationTimestamp", KubeTime.Format(now));
             meta.Set("deletionTimestamp", null);
             meta.Metadata.Remove("deletionGracePeriodSeconds");

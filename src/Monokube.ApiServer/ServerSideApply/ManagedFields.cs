@@ -76,15 +76,22 @@ public static class ManagedFields
     public static void TrackUpdate(JsonObject? old, JsonObject obj, string manager, string? subresource, string apiVersion, DateTimeOffset now, SchemaNode? schema)
     {
         var status = subresource is "status" or "approval";
-        var entries = old is null ? [] : Read(old);
+        if (old is null)
+        {
+            // A create: every field set is the creator's.
+            Write(obj, [new ManagedFieldsEntry(manager, "Update", apiVersion, KubeTime.Format(now), subresource, FieldPaths.Of(obj, schema, status))]);
+            return;
+        }
+
+        var entries = Read(old);
         var newSet = FieldPaths.Of(obj, schema, status);
-        var oldSet = old is null ? new FieldSet() : FieldPaths.Of(old, schema, status);
+        var oldSet = FieldPaths.Of(old, schema, status);
 
         var changed = newSet.Leaves().Where(leaf =>
         {
             var now = FieldPaths.Resolve(obj, leaf, out _);
-            var before = old is null ? null : FieldPaths.Resolve(old, leaf, out var found) is var v && found ? v : null;
-            return old is null || before is null || !JsonNode.DeepEquals(now, before);
+            var before = FieldPaths.Resolve(old, leaf, out var found) is var v && found ? v : null;
+            return before is null || !JsonNode.DeepEquals(now, before);
         }).ToList();
         var removed = oldSet.Leaves().Where(leaf => !newSet.ContainsLeaf(leaf)).ToList();
 
