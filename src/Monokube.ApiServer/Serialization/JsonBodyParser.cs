@@ -27,7 +27,7 @@ public static class JsonBodyParser
     private static JsonNode? ParseCore(ReadOnlySpan<byte> json, List<string>? duplicates)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow });
-        var stack = new Stack<(JsonNode Container, string? PendingName, string Path)>();
+        var stack = new Stack<(JsonNode Container, PathStep? Step)>();
         JsonNode? root = null;
         string? propertyName = null;
 
@@ -47,7 +47,7 @@ public static class JsonBodyParser
                     break;
                 case JsonTokenType.EndObject:
                 case JsonTokenType.EndArray:
-                    var (done, _, _) = stack.Pop();
+                    var (done, _) = stack.Pop();
                     if (stack.Count == 0)
                     {
                         root = done;
@@ -77,7 +77,7 @@ public static class JsonBodyParser
             {
                 if (value is JsonObject or JsonArray)
                 {
-                    stack.Push((value, null, ""));
+                    stack.Push((value, null));
                 }
                 else
                 {
@@ -87,31 +87,31 @@ public static class JsonBodyParser
                 continue;
             }
 
-            // Paths are built only when duplicates are collected (a request body under strict field validation).
-            var (container, _, path) = stack.Peek();
-            var childPath = "";
+            // Where each container sits is kept only when duplicates are collected, and written out as a path only
+            // for a duplicate.
+            var (container, step) = stack.Peek();
+            PathStep? childStep = null;
             if (container is JsonObject obj)
             {
                 var name = propertyName!;
-                if (duplicates is not null)
+                if (!obj.TryAdd(name, value))
                 {
-                    childPath = path.Length == 0 ? name : path + "." + name;
-                }
-
-                if (obj.ContainsKey(name))
-                {
-                    duplicates?.Add(childPath);
+                    duplicates?.Add(PathStep.Render(step, name));
                     obj.Remove(name);
+                    obj[name] = value;
                 }
 
-                obj[name] = value;
+                if (duplicates is not null && value is JsonObject or JsonArray)
+                {
+                    childStep = new PathStep(step, name, 0);
+                }
             }
             else
             {
                 var array = (JsonArray)container;
-                if (duplicates is not null)
+                if (duplicates is not null && value is JsonObject or JsonArray)
                 {
-                    childPath = $"{path}[{array.Count}]";
+                    childStep = new PathStep(step, null, array.Count);
                 }
 
                 array.Add(value);
@@ -119,10 +119,39 @@ public static class JsonBodyParser
 
             if (value is JsonObject or JsonArray)
             {
-                stack.Push((value, null, childPath));
+                stack.Push((value, childStep));
             }
         }
 
         return root;
+    }
+
+    // A container's place in the body: a field of its parent (Name) or an element (Index).
+    private sealed record PathStep(PathStep? Parent, string? Name, int Index)
+    {
+        // "spec.containers[0].name" for a field named name in the container at step.
+        public static string Render(PathStep? step, string name)
+        {
+            var steps = new Stack<PathStep>();
+            for (var at = step; at is not null; at = at.Parent)
+            {
+                steps.Push(at);
+            }
+
+            var path = new System.Text.StringBuilder();
+            foreach (var at in steps)
+            {
+                if (at.Name is null)
+                {
+                    path.Append('[').Append(at.Index).Append(']');
+                }
+                else
+                {
+                    path.Append(path.Length == 0 ? "" : ".").Append(at.Name);
+                }
+            }
+
+            return path.Append(path.Length == 0 ? "" : ".").Append(name).ToString();
+        }
     }
 }

@@ -68,6 +68,19 @@ public sealed class FormatTests
         Assert.Equal("""{"b":{"c":2},"a":3}""", node.ToJsonString());
     }
 
+    [Fact]
+    public void A_duplicate_inside_lists_is_named_by_its_path()
+    {
+        var duplicates = new List<string>();
+        var node = JsonBodyParser.Parse("""{"spec":{"containers":[{"name":"a"},{"name":"b","ports":[[],{"p":1,"p":2}],"name":"c"}]}}"""u8, duplicates)!;
+        Assert.Equal(["spec.containers[1].ports[1].p", "spec.containers[1].name"], duplicates);
+        Assert.Equal("""{"spec":{"containers":[{"name":"a"},{"ports":[[],{"p":2}],"name":"c"}]}}""", node.ToJsonString());
+
+        var top = new List<string>();
+        JsonBodyParser.Parse("""[{"x":1,"x":2}]"""u8, top);
+        Assert.Equal(["[0].x"], top);
+    }
+
     [Theory]
     [InlineData("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json", "v2")]
     [InlineData("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json", "v2beta1")]
