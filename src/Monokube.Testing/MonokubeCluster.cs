@@ -143,6 +143,25 @@ public sealed partial class MonokubeCluster : IAsyncDisposable
             throw;
         }
 
+        try
+        {
+            // Under load (fifty clusters starting at once on two cores) the system namespaces can take longer than
+            // the 2 s the server itself waits for them, and a test's first create in "default" must not be refused.
+            await server.SystemObjectsReady.WaitAsync(options.DefaultTimeout, cancellationToken);
+        }
+        catch (TimeoutException e)
+        {
+            await server.DisposeAsync();
+            await store.DisposeAsync();
+            throw new TimeoutException($"the system namespaces and default RBAC were not written within {options.DefaultTimeout.TotalSeconds:0.#} s (is the store reachable?)", e);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            await store.DisposeAsync();
+            throw;
+        }
+
         var kubeconfig = certificates is null
             ? ApiServer.Hosting.Kubeconfig.Insecure(server.Url)
             : ApiServer.Hosting.Kubeconfig.WithCertificate(server.Url, certificates.CaPem, certificates.AdminCertPem, certificates.AdminKeyPem, "kubernetes-admin");

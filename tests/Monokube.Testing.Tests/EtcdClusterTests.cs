@@ -32,6 +32,26 @@ public sealed class EtcdClusterTests(EtcdFixture fixture) : IClassFixture<EtcdFi
     }
 
     [Fact]
+    public async Task A_cluster_whose_etcd_does_not_answer_fails_to_start_after_the_default_timeout()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var options = new MonokubeClusterOptions
+        {
+            Store = ClusterStore.Etcd($"http://127.0.0.1:{port}"),
+            Controllers = false,
+            DefaultTimeout = TimeSpan.FromSeconds(3),
+        };
+
+        var e = await Assert.ThrowsAsync<TimeoutException>(() => MonokubeCluster.StartAsync(options, ct));
+
+        Assert.Contains("system namespaces", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_prefix_of_your_own_is_kept_and_a_new_cluster_finds_the_objects_there()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -30,13 +30,20 @@ public sealed class ApiServer : IAsyncDisposable
 
     private readonly CustomResources.CustomResourceServer _customResources;
 
-    private ApiServer(WebApplication app, Uri url, SecurityContext security, CustomResources.CustomResourceServer customResources)
+    private ApiServer(WebApplication app, Uri url, SecurityContext security, CustomResources.CustomResourceServer customResources, Task systemObjectsReady)
     {
         _app = app;
         _customResources = customResources;
         Url = url;
         _security = security;
+        SystemObjectsReady = systemObjectsReady;
     }
+
+    /// <summary>
+    /// Completes once the system namespaces and the default RBAC exist. <see cref="StartAsync"/> waits for them at
+    /// most 2 s, so that a server whose store is not reachable yet still listens (and reports not ready).
+    /// </summary>
+    public Task SystemObjectsReady { get; }
 
     /// <summary>The address clients reach the server at (the real port when 0 was asked for).</summary>
     public Uri Url { get; }
@@ -211,7 +218,7 @@ public sealed class ApiServer : IAsyncDisposable
         StartKubernetesService(app.Services.GetRequiredService<ApiContext>(), options, port, namespacesReady.Task, stopping);
         var host = options.BindAddress.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : options.BindAddress.ToString();
         var scheme = options.InsecureHttp ? "http" : "https";
-        return new ApiServer(app, new Uri($"{scheme}://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}"), security, customResources);
+        return new ApiServer(app, new Uri($"{scheme}://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}"), security, customResources, namespacesReady.Task);
     }
 
     // The kubernetes Service and its endpoints once the default namespace exists, checked again every 10 s (kube's
