@@ -32,6 +32,9 @@ public sealed partial class Scheduler : Controller
     private int _nextStartNode;
     private readonly Dictionary<string, Placement> _placed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Placement> _assumed = new(StringComparer.Ordinal);
+    // The pods waiting for a node, kept from the informer's events, so that a change of nodes retries them without
+    // reading every cached pod (which would also materialize each one's JSON nodes for as long as it is cached).
+    private readonly HashSet<string> _pending = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _bindings = new(MaxBindingsInFlight);
 
@@ -165,8 +168,18 @@ public sealed partial class Scheduler : Controller
     {
         var node = e.Object.GetString("spec.nodeName");
         var bound = !string.IsNullOrEmpty(node);
+        var pending = e.Type != InformerEventType.Deleted && NeedsScheduling(e.Object);
         lock (_gate)
         {
+            if (pending)
+            {
+                _pending.Add(e.Key);
+            }
+            else
+            {
+                _pending.Remove(e.Key);
+            }
+
             Forget(_placed, e.Key);
             if (bound || e.Type == InformerEventType.Deleted)
             {
@@ -190,7 +203,7 @@ public sealed partial class Scheduler : Controller
             return;
         }
 
-        if (NeedsScheduling(e.Object))
+        if (pending)
         {
             Queue.Add(e.Key);
         }
@@ -229,12 +242,15 @@ public sealed partial class Scheduler : Controller
 
     private void RequeuePending()
     {
-        foreach (var (key, pod) in _pods.Items)
+        string[] pending;
+        lock (_gate)
         {
-            if (NeedsScheduling(pod))
-            {
-                Queue.Add(key);
-            }
+            pending = [.. _pending];
+        }
+
+        foreach (var key in pending)
+        {
+            Queue.Add(key);
         }
     }
 
