@@ -149,16 +149,15 @@ public sealed partial class MonokubeCluster : IAsyncDisposable
             // the 2 s the server itself waits for them, and a test's first create in "default" must not be refused.
             await server.SystemObjectsReady.WaitAsync(options.DefaultTimeout, cancellationToken);
         }
-        catch (TimeoutException e)
+        catch (Exception e)
         {
             await server.DisposeAsync();
             await store.DisposeAsync();
-            throw new TimeoutException($"the system namespaces and default RBAC were not written within {options.DefaultTimeout.TotalSeconds:0.#} s (is the store reachable?)", e);
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            await store.DisposeAsync();
+            if (e is TimeoutException)
+            {
+                throw new TimeoutException($"the system namespaces and default RBAC were not written within {options.DefaultTimeout.TotalSeconds:0.#} s (is the store reachable?)", e);
+            }
+
             throw;
         }
 
