@@ -1,3 +1,5 @@
+using Monokube.TestSupport;
+
 namespace Monokube.Testing.Tests;
 
 public sealed class ReadmeTests
@@ -7,7 +9,7 @@ public sealed class ReadmeTests
     [Fact]
     public void The_readme_sample_is_the_tested_file()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryRoot.Find();
         var readme = File.ReadAllText(Path.Combine(root, "README.md"));
         var mention = readme.IndexOf("`" + SampleFile + "`", StringComparison.Ordinal);
         Assert.True(mention >= 0, $"the README no longer names {SampleFile}");
@@ -17,18 +19,5 @@ public sealed class ReadmeTests
         // The file carries one comment more, saying why it must not change alone.
         var file = string.Join('\n', File.ReadAllLines(Path.Combine(root, SampleFile)).Where(l => !l.StartsWith("// The README's sample", StringComparison.Ordinal))) + "\n";
         Assert.Equal(file, sample);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Monokube.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("the tests do not run inside the repository");
     }
 }

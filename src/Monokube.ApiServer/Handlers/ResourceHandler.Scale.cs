@@ -11,7 +11,7 @@ namespace Monokube.ApiServer.Handlers;
 
 public sealed partial class ResourceHandler
 {
-    private static readonly SchemaNode ScaleSchema = ModelSchemas.For(typeof(k8s.Models.V1Scale));
+    private static readonly SchemaNode ScaleSchema = ModelSchemas.For("V1Scale");
 
     /// <summary>
     /// The scale subresource (autoscaling/v1 Scale) of deployments, replica sets, stateful sets and replication

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
-using k8s.Models;
 using Monokube.ApiServer.Registry;
 using Monokube.ApiServer.Schema;
 using Monokube.ApiServer.Serialization;
@@ -70,8 +69,8 @@ public static class OpenApiDocuments
 
     private static void RequireMeta(SchemaWriter schemas)
     {
-        schemas.Require(ModelSchemas.For(typeof(V1ListMeta)));
-        schemas.Require(ModelSchemas.For(typeof(V1DeleteOptions)), ("", "v1", "DeleteOptions"));
+        schemas.Require(ModelSchemas.For("V1ListMeta"));
+        schemas.Require(ModelSchemas.For("V1DeleteOptions"), ("", "v1", "DeleteOptions"));
     }
 
     private static void WriteInfo(Utf8JsonWriter w)

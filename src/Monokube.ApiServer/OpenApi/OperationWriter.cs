@@ -105,7 +105,7 @@ internal sealed class OperationWriter(SchemaWriter schemas, bool v3)
         foreach (var sub in resource.Subresources.Where(s => s.Name is "status" or "scale"))
         {
             var subGvk = (sub.Group, sub.Version, sub.Kind);
-            var subName = sub.Name == "scale" ? schemas.Require(Schema.ModelSchemas.For(typeof(k8s.Models.V1Scale)), ("autoscaling", "v1", "Scale")) : objectName;
+            var subName = sub.Name == "scale" ? schemas.Require(Schema.ModelSchemas.For("V1Scale"), ("autoscaling", "v1", "Scale")) : objectName;
             var suffix = sub.Name == "scale" ? "Scale" : "Status";
             w.WriteStartObject($"{collection}/{{name}}/{sub.Name}");
             WriteOperation(w, "get", $"read{id}{scope}{resource.Kind}{suffix}", $"read {sub.Name} of the specified {resource.Kind}", "get", subGvk, [], null, null, subName);

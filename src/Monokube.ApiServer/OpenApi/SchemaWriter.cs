@@ -47,7 +47,7 @@ public sealed class SchemaWriter(DefinitionNames names, bool v3)
 
         var name = CustomResourceOpenApi.DefinitionName(resource);
         _custom.TryAdd(name, CustomResourceOpenApi.KindSchema(resource, v3, RefPrefix));
-        Require(ModelSchemas.For(typeof(k8s.Models.V1ObjectMeta)));
+        Require(ModelSchemas.For("V1ObjectMeta"));
         return name;
     }
 

@@ -1,4 +1,3 @@
-using k8s.Models;
 using Monokube.ApiServer.Registry.Strategies;
 
 namespace Monokube.ApiServer.Registry;
@@ -16,23 +15,23 @@ public static class BuiltinResources
         return
         [
             // core/v1
-            Core("Binding", "bindings", true, typeof(V1Binding), verbs: CreateOnly),
-            Core("ConfigMap", "configmaps", true, typeof(V1ConfigMap), shortNames: ["cm"], strategy: new ConfigMapStrategy()),
-            Core("Endpoints", "endpoints", true, typeof(V1Endpoints), shortNames: ["ep"], storage: "services/endpoints", strategy: new EndpointsStrategy()),
-            Core("Event", "events", true, typeof(Corev1Event), shortNames: ["ev"], strategy: new EventStrategy()),
-            Core("LimitRange", "limitranges", true, typeof(V1LimitRange), shortNames: ["limits"]),
-            Core("Namespace", "namespaces", false, typeof(V1Namespace), shortNames: ["ns"],
+            Core("Binding", "bindings", true, "V1Binding", verbs: CreateOnly),
+            Core("ConfigMap", "configmaps", true, "V1ConfigMap", shortNames: ["cm"], strategy: new ConfigMapStrategy()),
+            Core("Endpoints", "endpoints", true, "V1Endpoints", shortNames: ["ep"], storage: "services/endpoints", strategy: new EndpointsStrategy()),
+            Core("Event", "events", true, "Corev1Event", shortNames: ["ev"], strategy: new EventStrategy()),
+            Core("LimitRange", "limitranges", true, "V1LimitRange", shortNames: ["limits"]),
+            Core("Namespace", "namespaces", false, "V1Namespace", shortNames: ["ns"],
                 verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
                 subresources: [Sub("finalize", "", "v1", "Namespace", ["update"]), Status("", "v1", "Namespace")],
                 strategy: new NamespaceStrategy()),
-            Core("Node", "nodes", false, typeof(V1Node), shortNames: ["no"], storage: "minions",
+            Core("Node", "nodes", false, "V1Node", shortNames: ["no"], storage: "minions",
                 subresources: [Sub("proxy", "", "v1", "NodeProxyOptions", ["create", "delete", "get", "patch", "update"]), Status("", "v1", "Node")],
                 strategy: new NodeStrategy()),
-            Core("PersistentVolumeClaim", "persistentvolumeclaims", true, typeof(V1PersistentVolumeClaim), shortNames: ["pvc"],
+            Core("PersistentVolumeClaim", "persistentvolumeclaims", true, "V1PersistentVolumeClaim", shortNames: ["pvc"],
                 subresources: [Status("", "v1", "PersistentVolumeClaim")]),
-            Core("PersistentVolume", "persistentvolumes", false, typeof(V1PersistentVolume), shortNames: ["pv"],
+            Core("PersistentVolume", "persistentvolumes", false, "V1PersistentVolume", shortNames: ["pv"],
                 subresources: [Status("", "v1", "PersistentVolume")]),
-            Core("Pod", "pods", true, typeof(V1Pod), shortNames: ["po"], categories: ["all"],
+            Core("Pod", "pods", true, "V1Pod", shortNames: ["po"], categories: ["all"],
                 subresources:
                 [
                     Sub("attach", "", "v1", "PodAttachOptions", ["create", "get"]),
@@ -47,88 +46,88 @@ public static class BuiltinResources
                     Status("", "v1", "Pod"),
                 ],
                 strategy: new PodStrategy()),
-            Core("PodTemplate", "podtemplates", true, typeof(V1PodTemplate)),
-            Core("ReplicationController", "replicationcontrollers", true, typeof(V1ReplicationController), shortNames: ["rc"], categories: ["all"], storage: "controllers",
+            Core("PodTemplate", "podtemplates", true, "V1PodTemplate"),
+            Core("ReplicationController", "replicationcontrollers", true, "V1ReplicationController", shortNames: ["rc"], categories: ["all"], storage: "controllers",
                 subresources: [Scale(), Status("", "v1", "ReplicationController")], strategy: new WorkloadStrategy("ReplicationController")),
-            Core("ResourceQuota", "resourcequotas", true, typeof(V1ResourceQuota), shortNames: ["quota"],
+            Core("ResourceQuota", "resourcequotas", true, "V1ResourceQuota", shortNames: ["quota"],
                 subresources: [Status("", "v1", "ResourceQuota")]),
-            Core("Secret", "secrets", true, typeof(V1Secret), strategy: new SecretStrategy()),
-            Core("ServiceAccount", "serviceaccounts", true, typeof(V1ServiceAccount), shortNames: ["sa"],
+            Core("Secret", "secrets", true, "V1Secret", strategy: new SecretStrategy()),
+            Core("ServiceAccount", "serviceaccounts", true, "V1ServiceAccount", shortNames: ["sa"],
                 subresources: [Sub("token", "authentication.k8s.io", "v1", "TokenRequest", CreateOnly)]),
-            Core("Service", "services", true, typeof(V1Service), shortNames: ["svc"], categories: ["all"], storage: "services/specs",
+            Core("Service", "services", true, "V1Service", shortNames: ["svc"], categories: ["all"], storage: "services/specs",
                 subresources: [Sub("proxy", "", "v1", "ServiceProxyOptions", ["create", "delete", "get", "patch", "update"]), Status("", "v1", "Service")],
                 strategy: new ServiceStrategy()),
 
             // apps/v1
-            Apps("ControllerRevision", "controllerrevisions", typeof(V1ControllerRevision)),
-            Apps("DaemonSet", "daemonsets", typeof(V1DaemonSet), ["ds"], status: true),
-            Apps("Deployment", "deployments", typeof(V1Deployment), ["deploy"], status: true, scale: true),
-            Apps("ReplicaSet", "replicasets", typeof(V1ReplicaSet), ["rs"], status: true, scale: true),
-            Apps("StatefulSet", "statefulsets", typeof(V1StatefulSet), ["sts"], status: true, scale: true),
+            Apps("ControllerRevision", "controllerrevisions", "V1ControllerRevision"),
+            Apps("DaemonSet", "daemonsets", "V1DaemonSet", ["ds"], status: true),
+            Apps("Deployment", "deployments", "V1Deployment", ["deploy"], status: true, scale: true),
+            Apps("ReplicaSet", "replicasets", "V1ReplicaSet", ["rs"], status: true, scale: true),
+            Apps("StatefulSet", "statefulsets", "V1StatefulSet", ["sts"], status: true, scale: true),
 
             // autoscaling, batch
-            Resource("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, typeof(V2HorizontalPodAutoscaler), shortNames: ["hpa"], categories: ["all"],
+            Resource("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, "V2HorizontalPodAutoscaler", shortNames: ["hpa"], categories: ["all"],
                 subresources: [Status("autoscaling", "v2", "HorizontalPodAutoscaler")]),
-            Resource("batch", "v1", "CronJob", "cronjobs", true, typeof(V1CronJob), shortNames: ["cj"], categories: ["all"],
+            Resource("batch", "v1", "CronJob", "cronjobs", true, "V1CronJob", shortNames: ["cj"], categories: ["all"],
                 subresources: [Status("batch", "v1", "CronJob")], strategy: new WorkloadStrategy("CronJob")),
-            Resource("batch", "v1", "Job", "jobs", true, typeof(V1Job), categories: ["all"],
+            Resource("batch", "v1", "Job", "jobs", true, "V1Job", categories: ["all"],
                 subresources: [Status("batch", "v1", "Job")], strategy: new WorkloadStrategy("Job")),
 
             // certificates, coordination, discovery, events
-            Resource("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false, typeof(V1CertificateSigningRequest), shortNames: ["csr"],
+            Resource("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false, "V1CertificateSigningRequest", shortNames: ["csr"],
                 subresources: [Sub("approval", "certificates.k8s.io", "v1", "CertificateSigningRequest", ReadWrite), Status("certificates.k8s.io", "v1", "CertificateSigningRequest")],
                 strategy: new CertificateSigningRequestStrategy()),
-            Resource("coordination.k8s.io", "v1", "Lease", "leases", true, typeof(V1Lease)),
-            Resource("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, typeof(V1EndpointSlice)),
-            WithConverter(Resource("events.k8s.io", "v1", "Event", "events", true, typeof(Eventsv1Event), shortNames: ["ev"], strategy: new EventStrategy(regarding: true)), new EventsV1Converter()),
+            Resource("coordination.k8s.io", "v1", "Lease", "leases", true, "V1Lease"),
+            Resource("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, "V1EndpointSlice"),
+            WithConverter(Resource("events.k8s.io", "v1", "Event", "events", true, "Eventsv1Event", shortNames: ["ev"], strategy: new EventStrategy(regarding: true)), new EventsV1Converter()),
 
             // networking, node, policy, scheduling, storage
-            Resource("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false, typeof(V1IngressClass)),
-            Resource("networking.k8s.io", "v1", "IPAddress", "ipaddresses", false, typeof(V1IPAddress), shortNames: ["ip"]),
-            Resource("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", false, typeof(V1ServiceCIDR),
+            Resource("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false, "V1IngressClass"),
+            Resource("networking.k8s.io", "v1", "IPAddress", "ipaddresses", false, "V1IPAddress", shortNames: ["ip"]),
+            Resource("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", false, "V1ServiceCIDR",
                 subresources: [Status("networking.k8s.io", "v1", "ServiceCIDR")]),
-            Resource("networking.k8s.io", "v1", "Ingress", "ingresses", true, typeof(V1Ingress), shortNames: ["ing"], storage: "ingress",
+            Resource("networking.k8s.io", "v1", "Ingress", "ingresses", true, "V1Ingress", shortNames: ["ing"], storage: "ingress",
                 subresources: [Status("networking.k8s.io", "v1", "Ingress")]),
-            Resource("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, typeof(V1NetworkPolicy), shortNames: ["netpol"], strategy: ResourceStrategy.TrackingGeneration),
-            Resource("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", false, typeof(V1RuntimeClass)),
-            Resource("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, typeof(V1PodDisruptionBudget), shortNames: ["pdb"],
+            Resource("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, "V1NetworkPolicy", shortNames: ["netpol"], strategy: ResourceStrategy.TrackingGeneration),
+            Resource("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", false, "V1RuntimeClass"),
+            Resource("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, "V1PodDisruptionBudget", shortNames: ["pdb"],
                 subresources: [Status("policy", "v1", "PodDisruptionBudget")], strategy: ResourceStrategy.TrackingGeneration),
-            Resource("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, typeof(V1PriorityClass), shortNames: ["pc"]),
-            Resource("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false, typeof(V1CSIDriver)),
-            Resource("storage.k8s.io", "v1", "CSINode", "csinodes", false, typeof(V1CSINode)),
-            Resource("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, typeof(V1StorageClass), shortNames: ["sc"]),
-            Resource("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", false, typeof(V1VolumeAttachment),
+            Resource("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, "V1PriorityClass", shortNames: ["pc"]),
+            Resource("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false, "V1CSIDriver"),
+            Resource("storage.k8s.io", "v1", "CSINode", "csinodes", false, "V1CSINode"),
+            Resource("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, "V1StorageClass", shortNames: ["sc"]),
+            Resource("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", false, "V1VolumeAttachment",
                 subresources: [Status("storage.k8s.io", "v1", "VolumeAttachment")]),
 
             // rbac
-            Rbac("ClusterRoleBinding", "clusterrolebindings", false, typeof(V1ClusterRoleBinding)),
-            Rbac("ClusterRole", "clusterroles", false, typeof(V1ClusterRole)),
-            Rbac("RoleBinding", "rolebindings", true, typeof(V1RoleBinding)),
-            Rbac("Role", "roles", true, typeof(V1Role)),
+            Rbac("ClusterRoleBinding", "clusterrolebindings", false, "V1ClusterRoleBinding"),
+            Rbac("ClusterRole", "clusterroles", false, "V1ClusterRole"),
+            Rbac("RoleBinding", "rolebindings", true, "V1RoleBinding"),
+            Rbac("Role", "roles", true, "V1Role"),
 
             // authentication and authorization: reviews are answered, not stored.
-            Review("authentication.k8s.io", "TokenReview", "tokenreviews", false, typeof(V1TokenReview)),
-            Review("authentication.k8s.io", "SelfSubjectReview", "selfsubjectreviews", false, typeof(V1SelfSubjectReview)),
-            Review("authorization.k8s.io", "LocalSubjectAccessReview", "localsubjectaccessreviews", true, typeof(V1LocalSubjectAccessReview)),
-            Review("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false, typeof(V1SelfSubjectAccessReview)),
-            Review("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false, typeof(V1SelfSubjectRulesReview)),
-            Review("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews", false, typeof(V1SubjectAccessReview)),
+            Review("authentication.k8s.io", "TokenReview", "tokenreviews", false, "V1TokenReview"),
+            Review("authentication.k8s.io", "SelfSubjectReview", "selfsubjectreviews", false, "V1SelfSubjectReview"),
+            Review("authorization.k8s.io", "LocalSubjectAccessReview", "localsubjectaccessreviews", true, "V1LocalSubjectAccessReview"),
+            Review("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false, "V1SelfSubjectAccessReview"),
+            Review("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false, "V1SelfSubjectRulesReview"),
+            Review("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews", false, "V1SubjectAccessReview"),
 
             // apiextensions: CRDs; their custom resources are served by CustomResources.CustomResourceServer.
-            Resource("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, typeof(V1CustomResourceDefinition),
+            Resource("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, "V1CustomResourceDefinition",
                 shortNames: ["crd", "crds"], categories: ["api-extensions"], storage: "apiextensions.k8s.io/customresourcedefinitions",
                 subresources: [Status("apiextensions.k8s.io", "v1", "CustomResourceDefinition")], strategy: new Strategies.CustomResourceDefinitionStrategy()),
         ];
     }
 
-    private static ResourceDefinition Review(string group, string kind, string plural, bool namespaced, Type model) => new()
+    private static ResourceDefinition Review(string group, string kind, string plural, bool namespaced, string model) => new()
     {
         Group = group,
         Version = "v1",
         Kind = kind,
         Plural = plural,
         Namespaced = namespaced,
-        ModelType = model,
+        Model = model,
         Verbs = CreateOnly,
         Virtual = true,
     };
@@ -140,7 +139,7 @@ public static class BuiltinResources
         Kind = resource.Kind,
         Plural = resource.Plural,
         Namespaced = resource.Namespaced,
-        ModelType = resource.ModelType,
+        Model = resource.Model,
         ShortNames = resource.ShortNames,
         Categories = resource.Categories,
         Verbs = resource.Verbs,
@@ -150,11 +149,11 @@ public static class BuiltinResources
         Converter = converter,
     };
 
-    private static ResourceDefinition Core(string kind, string plural, bool namespaced, Type model, string[]? shortNames = null, string[]? categories = null,
+    private static ResourceDefinition Core(string kind, string plural, bool namespaced, string model, string[]? shortNames = null, string[]? categories = null,
         string[]? verbs = null, SubresourceDefinition[]? subresources = null, string? storage = null, ResourceStrategy? strategy = null) =>
         Resource("", "v1", kind, plural, namespaced, model, shortNames, categories, verbs, subresources, storage, strategy);
 
-    private static ResourceDefinition Apps(string kind, string plural, Type model, string[]? shortNames = null, bool status = false, bool scale = false)
+    private static ResourceDefinition Apps(string kind, string plural, string model, string[]? shortNames = null, bool status = false, bool scale = false)
     {
         var subresources = new List<SubresourceDefinition>();
         if (scale)
@@ -171,10 +170,10 @@ public static class BuiltinResources
             strategy: status ? new WorkloadStrategy(kind) : null);
     }
 
-    private static ResourceDefinition Rbac(string kind, string plural, bool namespaced, Type model) =>
+    private static ResourceDefinition Rbac(string kind, string plural, bool namespaced, string model) =>
         Resource("rbac.authorization.k8s.io", "v1", kind, plural, namespaced, model, strategy: ResourceStrategy.PathSegmentNames);
 
-    private static ResourceDefinition Resource(string group, string version, string kind, string plural, bool namespaced, Type model,
+    private static ResourceDefinition Resource(string group, string version, string kind, string plural, bool namespaced, string model,
         string[]? shortNames = null, string[]? categories = null, string[]? verbs = null, SubresourceDefinition[]? subresources = null,
         string? storage = null, ResourceStrategy? strategy = null) => new()
         {
@@ -183,7 +182,7 @@ public static class BuiltinResources
             Kind = kind,
             Plural = plural,
             Namespaced = namespaced,
-            ModelType = model,
+            Model = model,
             ShortNames = shortNames ?? [],
             Categories = categories ?? [],
             Verbs = verbs ?? ResourceDefinition.AllVerbs,

@@ -36,8 +36,8 @@ public sealed class ResourceDefinition
         init;
     }
 
-    /// <summary>The KubernetesClient model type the OpenAPI schema and field validation are derived from.</summary>
-    public Type? ModelType { get; init; }
+    /// <summary>The KubernetesClient model ("V1Pod") the OpenAPI schema and field validation are derived from.</summary>
+    public string? Model { get; init; }
 
     public ResourceStrategy Strategy { get; init; } = ResourceStrategy.Default;
 
@@ -47,7 +47,7 @@ public sealed class ResourceDefinition
     /// <summary>The structural schema objects of this resource are decoded against (null: accept any fields).</summary>
     public Schema.SchemaNode? Schema
     {
-        get => field ??= ModelType is null ? null : Monokube.ApiServer.Schema.ModelSchemas.For(ModelType);
+        get => field ??= Model is null ? null : Monokube.ApiServer.Schema.ModelSchemas.For(Model);
         init;
     }
 

@@ -1,90 +1,104 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Serialization.Metadata;
-using k8s.Models;
+using System.Collections.Frozen;
 
 namespace Monokube.ApiServer.Schema;
 
 /// <summary>
-/// Structural schemas derived from the KubernetesClient model types, through the metadata its System.Text.Json
-/// source generator emitted (property names and types), so no reflection and no copied spec files are involved.
+/// Structural schemas of the built-in API types, read from a compact table of the KubernetesClient models' JSON
+/// properties (model-schemas.tsv, embedded; a test checks it against the models and can rewrite it). The binary
+/// carries no model types and no serializer metadata for them: they made up a third of its image and most of what
+/// the runtime rehydrates at start.
 /// </summary>
 public static class ModelSchemas
 {
-    private static readonly ConcurrentDictionary<Type, SchemaNode> Cache = new();
+    private static readonly Lazy<FrozenDictionary<string, (string Name, string Type)[]>> Table = new(Load);
+    private static readonly ConcurrentDictionary<string, SchemaNode> Cache = new(StringComparer.Ordinal);
 
-    public static SchemaNode For(Type type)
+    /// <summary>The names of the models in the table ("V1Pod", "V1PodSpec"...).</summary>
+    public static IEnumerable<string> Names => Table.Value.Keys;
+
+    /// <summary>The schema of a model ("V1Pod"); throws for a name the table does not have.</summary>
+    public static SchemaNode For(string modelName)
     {
-        if (Cache.TryGetValue(type, out var cached))
+        if (Cache.TryGetValue(modelName, out var cached))
         {
             return cached;
         }
 
-        var underlying = Nullable.GetUnderlyingType(type) ?? type;
-        var node = Build(underlying);
-        return Cache.GetOrAdd(type, node);
+        if (!Table.Value.TryGetValue(modelName, out var properties))
+        {
+            throw new KeyNotFoundException($"model {modelName} is not in model-schemas.tsv");
+        }
+
+        var node = new SchemaNode(SchemaType.Object, modelName, () => properties.ToDictionary(p => p.Name, p => Parse(p.Type), StringComparer.Ordinal));
+        return Cache.GetOrAdd(modelName, node);
     }
 
-    private static SchemaNode Build(Type type)
+    /// <summary>A property's type as the table writes it: a scalar name, "[]T" (array), "{}T" (map) or a model name.</summary>
+    internal static SchemaNode Parse(string type) => type switch
     {
-        if (type == typeof(string))
+        "string" => SchemaNode.String,
+        "boolean" => new SchemaNode(SchemaType.Boolean),
+        "integer" => new SchemaNode(SchemaType.Integer),
+        "number" => new SchemaNode(SchemaType.Number),
+        "date-time" => new SchemaNode(SchemaType.DateTime),
+        "bytes" => new SchemaNode(SchemaType.Bytes),
+        "int-or-string" => new SchemaNode(SchemaType.IntOrString),
+        "quantity" => new SchemaNode(SchemaType.Quantity),
+        "any" => SchemaNode.Any,
+        _ when type.StartsWith("[]", StringComparison.Ordinal) => new SchemaNode(SchemaType.Array, items: Parse(type[2..])),
+        _ when type.StartsWith("{}", StringComparison.Ordinal) => new SchemaNode(SchemaType.Map, items: Parse(type[2..])),
+        _ => For(type),
+    };
+
+    /// <summary>Reads the table: a line per model name, then a line per property, "TAB json name TAB type".</summary>
+    internal static FrozenDictionary<string, (string Name, string Type)[]> Read(TextReader reader)
+    {
+        var models = new Dictionary<string, (string Name, string Type)[]>(StringComparer.Ordinal);
+        string? model = null;
+        var properties = new List<(string Name, string Type)>();
+        while (reader.ReadLine() is { } line)
         {
-            return SchemaNode.String;
+            if (line.Length == 0 || line[0] == '#')
+            {
+                continue;
+            }
+
+            if (line[0] != '\t')
+            {
+                Flush();
+                model = line;
+                continue;
+            }
+
+            var tab = line.IndexOf('\t', 1);
+            if (model is null || tab < 0)
+            {
+                throw new FormatException($"model-schemas.tsv: a property line outside a model or without a type: {line}");
+            }
+
+            properties.Add((line[1..tab], line[(tab + 1)..]));
         }
 
-        if (type == typeof(bool))
-        {
-            return new SchemaNode(SchemaType.Boolean);
-        }
+        Flush();
+        return models.ToFrozenDictionary(StringComparer.Ordinal);
 
-        if (type == typeof(int) || type == typeof(long))
+        void Flush()
         {
-            return new SchemaNode(SchemaType.Integer);
-        }
+            if (model is not null)
+            {
+                models.Add(model, [.. properties]);
+            }
 
-        if (type == typeof(double) || type == typeof(float) || type == typeof(decimal))
-        {
-            return new SchemaNode(SchemaType.Number);
+            properties.Clear();
         }
+    }
 
-        if (type == typeof(DateTime) || type == typeof(DateTimeOffset))
-        {
-            return new SchemaNode(SchemaType.DateTime);
-        }
-
-        if (type == typeof(byte[]))
-        {
-            return new SchemaNode(SchemaType.Bytes);
-        }
-
-        if (type == typeof(IntOrString))
-        {
-            return new SchemaNode(SchemaType.IntOrString);
-        }
-
-        if (type == typeof(ResourceQuantity))
-        {
-            return new SchemaNode(SchemaType.Quantity);
-        }
-
-        if (type == typeof(object))
-        {
-            return SchemaNode.Any;
-        }
-
-        var info = k8s.SourceGenerationContext.Default.GetTypeInfo(type);
-        switch (info?.Kind)
-        {
-            case JsonTypeInfoKind.Enumerable:
-                return new SchemaNode(SchemaType.Array, items: For(info.ElementType!));
-            case JsonTypeInfoKind.Dictionary:
-                return new SchemaNode(SchemaType.Map, items: For(info.ElementType!));
-            case JsonTypeInfoKind.Object:
-                return new SchemaNode(SchemaType.Object, type.Name, () => info.Properties
-                    .Where(p => p.Get is not null || p.Set is not null)
-                    .ToDictionary(p => p.Name, p => For(p.PropertyType), StringComparer.Ordinal));
-            default:
-                // A type the source generator knows only through a converter: accept whatever is sent.
-                return SchemaNode.Any;
-        }
+    private static FrozenDictionary<string, (string Name, string Type)[]> Load()
+    {
+        using var stream = typeof(ModelSchemas).Assembly.GetManifestResourceStream("model-schemas.tsv")
+            ?? throw new InvalidOperationException("model-schemas.tsv is not embedded in the assembly");
+        using var reader = new StreamReader(stream);
+        return Read(reader);
     }
 }
