@@ -1,11 +1,9 @@
-using System.Security.Cryptography;
-
 namespace Monokube.ApiServer.Objects;
 
 /// <summary>
 /// New object uids: random (version 4) UUIDs, as kube-apiserver's, from a per-thread buffer of cryptographic random
-/// bytes refilled 256 uids at a time, instead of a system call per uid (<see cref="Guid.NewGuid"/>: about 4 % of a
-/// create's CPU on this machine).
+/// bytes (<see cref="Security.KernelRandom"/>) refilled 256 uids at a time, instead of a system call per uid
+/// (<see cref="Guid.NewGuid"/>: about 4 % of a create's CPU on this machine).
 /// </summary>
 public static class Uids
 {
@@ -22,7 +20,7 @@ public static class Uids
         var random = t_random ??= new byte[16 * PerRefill];
         if (t_next == 0)
         {
-            RandomNumberGenerator.Fill(random);
+            Security.KernelRandom.Fill(random);
         }
 
         Span<byte> bytes = stackalloc byte[16];

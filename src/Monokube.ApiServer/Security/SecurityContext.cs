@@ -100,7 +100,7 @@ public sealed class SecurityContext : IAsyncDisposable
         }
 
         var tokenFile = options.TokenAuthFile is { } path ? new TokenFileAuthenticator(path) : null;
-        var loopbackToken = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        var loopbackToken = Convert.ToBase64String(KernelRandom.GetBytes(32));
         var requestHeader = pki is not null && options.RequestHeader.ClientCaFile is not null ? new RequestHeaderAuthenticator(options.RequestHeader, pki.ClientTrust) : null;
         var authenticator = new RequestAuthenticator(
             store, time, tokenFile, options.EnableBootstrapTokenAuth, tokens, options.AnonymousAuth, loopbackToken, requestHeader,
