@@ -26,7 +26,10 @@ public static class JsonOutput
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    public static byte[] ToBytes(JsonNode node)
+    public static byte[] ToBytes(JsonNode node) => ToBytes(node, static (writer, n) => n.WriteTo(writer));
+
+    /// <summary>The bytes <paramref name="write"/> writes, through the thread's reused buffer and writer.</summary>
+    public static byte[] ToBytes<TState>(TState state, Action<Utf8JsonWriter, TState> write)
     {
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
         var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
@@ -34,7 +37,7 @@ public static class JsonOutput
         writer.Reset(buffer);
         try
         {
-            node.WriteTo(writer);
+            write(writer, state);
             writer.Flush();
             return buffer.WrittenSpan.ToArray();
         }

@@ -41,6 +41,41 @@ public sealed record PolicyRule(
         return obj;
     }
 
+    /// <summary>Writes the rule as <see cref="ToJson"/> has it, without building the tree.</summary>
+    public void WriteTo(System.Text.Json.Utf8JsonWriter w)
+    {
+        w.WriteStartObject();
+        if (ApiGroups.Count > 0 || Resources.Count > 0)
+        {
+            WriteArray(w, "apiGroups", ApiGroups);
+            WriteArray(w, "resources", Resources);
+        }
+
+        if (ResourceNames.Count > 0)
+        {
+            WriteArray(w, "resourceNames", ResourceNames);
+        }
+
+        if (NonResourceUrls.Count > 0)
+        {
+            WriteArray(w, "nonResourceURLs", NonResourceUrls);
+        }
+
+        WriteArray(w, "verbs", Verbs);
+        w.WriteEndObject();
+    }
+
+    private static void WriteArray(System.Text.Json.Utf8JsonWriter w, string property, IReadOnlyList<string> values)
+    {
+        w.WriteStartArray(property);
+        foreach (var value in values)
+        {
+            w.WriteStringValue(value);
+        }
+
+        w.WriteEndArray();
+    }
+
     public bool Matches(AuthorizationAttributes a)
     {
         if (!Verbs.Contains("*") && !Verbs.Contains(a.Verb))
