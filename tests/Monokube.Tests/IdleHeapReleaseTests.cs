@@ -13,7 +13,7 @@ public sealed class IdleHeapReleaseTests
     private long _allocated = 1000 * MiB;
     private int _released;
 
-    private IdleHeapRelease Start() => new(_clock, NullLogger.Instance, () => _allocated, () => _released++);
+    private IdleHeapRelease Start(bool afterStart = false) => new(_clock, NullLogger.Instance, () => _allocated, () => _released++, afterStart);
 
     // One period passes with this much allocated in it.
     private void Period(long allocated)
@@ -46,6 +46,24 @@ public sealed class IdleHeapReleaseTests
         }
 
         Assert.Equal(0, _released);
+    }
+
+    [Fact]
+    public void After_a_start_the_first_quiet_period_releases_once_without_a_burst()
+    {
+        using var release = Start(afterStart: true);
+        Period(IdleHeapRelease.QuietBytes);
+        Assert.Equal(0, _released);
+
+        Period(MiB);
+        Assert.Equal(1, _released);
+
+        for (var i = 0; i < 10; i++)
+        {
+            Period(MiB);
+        }
+
+        Assert.Equal(1, _released);
     }
 
     [Fact]

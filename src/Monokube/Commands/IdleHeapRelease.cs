@@ -27,11 +27,17 @@ public sealed partial class IdleHeapRelease : IDisposable
     private readonly Lock _gate = new();
     private long _atLastCheck;
     private long _atLastRelease;
+    private bool _startPending;
 
     /// <param name="allocatedBytes">The process's allocated bytes so far (tests pass their own).</param>
     /// <param name="release">What releasing does (tests pass their own).</param>
-    public IdleHeapRelease(TimeProvider time, ILogger logger, Func<long>? allocatedBytes = null, Action? release = null)
+    /// <param name="afterStart">
+    /// Also release at the first quiet period, whatever was allocated: the garbage of a start that ran without a
+    /// collection (<see cref="StartupGcPause"/>), about 3 MB of an idle server's memory.
+    /// </param>
+    public IdleHeapRelease(TimeProvider time, ILogger logger, Func<long>? allocatedBytes = null, Action? release = null, bool afterStart = false)
     {
+        _startPending = afterStart;
         _allocatedBytes = allocatedBytes ?? (() => GC.GetTotalAllocatedBytes(precise: false));
         _release = release ?? ReleaseHeap;
         _logger = logger;
@@ -50,10 +56,12 @@ public sealed partial class IdleHeapRelease : IDisposable
             var now = _allocatedBytes();
             var lastPeriod = now - _atLastCheck;
             _atLastCheck = now;
-            if (lastPeriod >= QuietBytes || now - _atLastRelease < BurstBytes)
+            if (lastPeriod >= QuietBytes || (now - _atLastRelease < BurstBytes && !_startPending))
             {
                 return;
             }
+
+            _startPending = false;
 
             LogReleasing(_logger, (now - _atLastRelease) >> 20);
             _atLastRelease = now;

@@ -267,6 +267,7 @@ internal sealed class ServeCommand : ICommand
             }
         }
 
+        var startPause = new StartupGcPause();
         using var loggerFactory = Logging.CreateFactory(verbosity.Value);
         await using var store = CreateStore(useEtcd, etcdServers.Value, etcdPrefix.Value, etcdCa.Value, etcdCert.Value, etcdKey.Value, history.Value, loggerFactory);
 
@@ -296,9 +297,10 @@ internal sealed class ServeCommand : ICommand
             await using var embedded = enabledControllers.Contains("none")
                 ? null
                 : EmbeddedControllers.Start(server, ControllerOptionsFor(server, enabledControllers, signingCert.Value, signingKey.Value, signingDuration.Value), leaderElect.Value, TimeProvider.System, loggerFactory);
-            using var release = new IdleHeapRelease(TimeProvider.System, loggerFactory.CreateLogger("Monokube.Memory"));
+            using var release = new IdleHeapRelease(TimeProvider.System, loggerFactory.CreateLogger("Monokube.Memory"), afterStart: true);
             await context.Out.WriteLineAsync($"monokube: serving the Kubernetes API on {server.Url.ToString().TrimEnd('/')} (storage: {store.Name})");
             await context.Out.FlushAsync(CancellationToken.None);
+            startPause.Dispose();
             // On SIGTERM the controllers stop first (releasing their Leases through the API), then the server.
             await Task.WhenAny(server.WaitForShutdownAsync(CancellationToken.None), Task.Delay(Timeout.Infinite, cancellationToken));
         }
