@@ -4,6 +4,7 @@ using Monokube.Controllers.Endpoints;
 using Monokube.Controllers.GarbageCollection;
 using Monokube.Controllers.Namespaces;
 using Monokube.Controllers.Nodes;
+using Monokube.Controllers.Rbac;
 using Monokube.Controllers.ServiceAccounts;
 using Monokube.Controllers.Workloads;
 
@@ -23,6 +24,7 @@ public static class BuiltinControllers
         new("garbage-collector-controller", "garbagecollector", "generic-garbage-collector", c => new GarbageCollector(c)),
         new("namespace-controller", "namespace", "namespace-controller", c => new NamespaceController(c)),
         new("serviceaccount-controller", "serviceaccount", "service-account-controller", c => new ServiceAccountController(c)),
+        new("clusterrole-aggregation-controller", "clusterrole-aggregation", "clusterrole-aggregation-controller", c => new ClusterRoleAggregationController(c)),
         new("root-ca-certificate-publisher-controller", "root-ca-cert-publisher", "root-ca-cert-publisher", c => new RootCaPublisher(c), CanRun: o => o.RootCaPem is not null),
         new("certificatesigningrequest-approving-controller", "csrapproving", "certificate-controller", c => new CsrApprovingController(c)),
         new("certificatesigningrequest-signing-controller", "csrsigning", "certificate-controller", c => new CsrSigningController(c), CanRun: o => o.SigningCertificate?.HasPrivateKey == true),

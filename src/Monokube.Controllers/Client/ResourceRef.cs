@@ -37,6 +37,8 @@ public sealed record ResourceRef(string Group, string Version, string Plural, bo
 
     public static ResourceRef SubjectAccessReviews { get; } = new("authorization.k8s.io", "v1", "subjectaccessreviews", false);
 
+    public static ResourceRef ClusterRoles { get; } = new("rbac.authorization.k8s.io", "v1", "clusterroles", false);
+
     public string ApiVersion => Group.Length == 0 ? Version : Group + "/" + Version;
 
     /// <summary>The collection path: /api/v1/namespaces/ns/pods, /apis/apps/v1/deployments (all namespaces).</summary>
