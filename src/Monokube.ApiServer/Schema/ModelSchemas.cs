@@ -14,9 +14,6 @@ public static class ModelSchemas
     private static readonly Lazy<FrozenDictionary<string, (string Name, string Type)[]>> Table = new(Load);
     private static readonly ConcurrentDictionary<string, SchemaNode> Cache = new(StringComparer.Ordinal);
 
-    /// <summary>The names of the models in the table ("V1Pod", "V1PodSpec"...).</summary>
-    public static IEnumerable<string> Names => Table.Value.Keys;
-
     /// <summary>The schema of a model ("V1Pod"); throws for a name the table does not have.</summary>
     public static SchemaNode For(string modelName)
     {

@@ -20,11 +20,12 @@ public sealed class ClusterRoleAggregationController : Controller
         : base("clusterrole-aggregation-controller", context)
     {
         // Any role's change may change what an aggregated role picks: every aggregated role is looked at again.
-        _roles = Watch(ResourceRef.ClusterRoles, _ =>
+        _roles = Context.Informers.For(ResourceRef.ClusterRoles);
+        Subscribe(_roles, _ =>
         {
-            foreach (var (key, role) in _roles!.Items)
+            foreach (var (key, role) in _roles.Items)
             {
-                if (Selectors(role).Count > 0)
+                if (role.Find("aggregationRule.clusterRoleSelectors") is JsonArray { Count: > 0 })
                 {
                     Queue.Add(key);
                 }

@@ -103,11 +103,11 @@ public sealed class ModelSchemaTableTests
             models.TryAdd(name, assembly.GetType("k8s.Models." + name) ?? throw new InvalidOperationException($"KubernetesClient has no model {name}"));
         }
 
-        // Walk until no new model turns up, writing each once in name order.
-        var written = new HashSet<string>(StringComparer.Ordinal);
-        while (models.Keys.FirstOrDefault(n => !written.Contains(n)) is { } next)
+        // Every model the roots reach (Ref adds the ones it meets), before writing them in name order.
+        var walked = new HashSet<string>(StringComparer.Ordinal);
+        while (models.Keys.FirstOrDefault(n => !walked.Contains(n)) is { } next)
         {
-            written.Add(next);
+            walked.Add(next);
             foreach (var property in Properties(models[next]))
             {
                 Ref(property.PropertyType, models);

@@ -32,8 +32,6 @@ public sealed class BootstrapObject
     /// <summary>The resource the object is stored under ("clusterroles", "rolebindings"...).</summary>
     public string Plural => Kind.ToLowerInvariant() + "s";
 
-    public bool IsBinding => RoleRef is not null;
-
     /// <summary>A role's rules (empty for a binding).</summary>
     public List<PolicyRule> Rules { get; } = [];
 

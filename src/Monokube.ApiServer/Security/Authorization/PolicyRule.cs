@@ -18,30 +18,7 @@ public sealed record PolicyRule(
 
     public static PolicyRule NonResource(string[] urls, params string[] verbs) => new(verbs, [], [], [], urls);
 
-    public JsonObject ToJson()
-    {
-        var obj = new JsonObject();
-        if (ApiGroups.Count > 0 || Resources.Count > 0)
-        {
-            obj["apiGroups"] = Array(ApiGroups);
-            obj["resources"] = Array(Resources);
-        }
-
-        if (ResourceNames.Count > 0)
-        {
-            obj["resourceNames"] = Array(ResourceNames);
-        }
-
-        if (NonResourceUrls.Count > 0)
-        {
-            obj["nonResourceURLs"] = Array(NonResourceUrls);
-        }
-
-        obj["verbs"] = Array(Verbs);
-        return obj;
-    }
-
-    /// <summary>Writes the rule as <see cref="ToJson"/> has it, without building the tree.</summary>
+    /// <summary>Writes the rule as an RBAC object holds it: the lists it has, verbs last.</summary>
     public void WriteTo(System.Text.Json.Utf8JsonWriter w)
     {
         w.WriteStartObject();
@@ -101,17 +78,6 @@ public sealed record PolicyRule(
         }
 
         return ResourceNames.Count == 0 || (a.Name.Length > 0 && ResourceNames.Contains(a.Name));
-    }
-
-    private static JsonArray Array(IEnumerable<string> values)
-    {
-        var array = new JsonArray();
-        foreach (var value in values)
-        {
-            array.Add((JsonNode)value);
-        }
-
-        return array;
     }
 
     private static IReadOnlyList<string> Strings(JsonNode? node) => (node as JsonArray)?.Select(v => v?.ToString() ?? "").ToList() ?? [];
