@@ -16,10 +16,12 @@ public sealed class IdleHeapReleaseTests
     private IdleHeapRelease Start(bool afterStart = false) => new(_clock, NullLogger.Instance, () => _allocated, () => _released++, afterStart);
 
     // One period passes with this much allocated in it.
-    private void Period(long allocated)
+    private void Period(long allocated) => Tick(IdleHeapRelease.Period, allocated);
+
+    private void Tick(TimeSpan time, long allocated)
     {
         _allocated += allocated;
-        _clock.Advance(IdleHeapRelease.Period);
+        _clock.Advance(time);
     }
 
     [Fact]
@@ -49,13 +51,14 @@ public sealed class IdleHeapReleaseTests
     }
 
     [Fact]
-    public void After_a_start_the_first_quiet_period_releases_once_without_a_burst()
+    public void After_a_start_the_first_quiet_second_releases_once_without_a_burst()
     {
         using var release = Start(afterStart: true);
-        Period(IdleHeapRelease.QuietBytes);
+        Tick(IdleHeapRelease.SettlePeriod, IdleHeapRelease.SettleQuietBytes);
+        Tick(IdleHeapRelease.SettlePeriod, IdleHeapRelease.SettleQuietBytes * 3);
         Assert.Equal(0, _released);
 
-        Period(MiB);
+        Tick(IdleHeapRelease.SettlePeriod, IdleHeapRelease.SettleQuietBytes - 1);
         Assert.Equal(1, _released);
 
         for (var i = 0; i < 10; i++)
@@ -64,6 +67,22 @@ public sealed class IdleHeapReleaseTests
         }
 
         Assert.Equal(1, _released);
+    }
+
+    [Fact]
+    public void After_the_start_release_the_checks_are_every_period_again()
+    {
+        using var release = Start(afterStart: true);
+        Tick(IdleHeapRelease.SettlePeriod, 0);
+        Assert.Equal(1, _released);
+
+        // A burst and a quiet second are not a quiet period: nothing until a whole period has passed.
+        Tick(IdleHeapRelease.Period - IdleHeapRelease.SettlePeriod, IdleHeapRelease.BurstBytes);
+        Tick(IdleHeapRelease.SettlePeriod, 0);
+        Assert.Equal(1, _released);
+
+        Period(0);
+        Assert.Equal(2, _released);
     }
 
     [Fact]

@@ -20,6 +20,15 @@ public sealed partial class IdleHeapRelease : IDisposable
 
     public const long QuietBytes = 8L << 20;
 
+    /// <summary>
+    /// How often a process that has just started looks whether its start has settled: a start's controllers list and
+    /// reconcile for a second or two, and what they leave is most of an idle server's heap, so it is released as soon
+    /// as a <see cref="SettlePeriod"/> passes with less than <see cref="SettleQuietBytes"/> allocated.
+    /// </summary>
+    public static readonly TimeSpan SettlePeriod = TimeSpan.FromSeconds(1);
+
+    public const long SettleQuietBytes = 1L << 20;
+
     private readonly Func<long> _allocatedBytes;
     private readonly Action _release;
     private readonly ILogger _logger;
@@ -32,8 +41,10 @@ public sealed partial class IdleHeapRelease : IDisposable
     /// <param name="allocatedBytes">The process's allocated bytes so far (tests pass their own).</param>
     /// <param name="release">What releasing does (tests pass their own).</param>
     /// <param name="afterStart">
-    /// Also release at the first quiet period, whatever was allocated: the garbage of a start that ran without a
-    /// collection (<see cref="StartupGcPause"/>), about 3 MB of an idle server's memory.
+    /// Also release once the start has settled (the first <see cref="SettlePeriod"/> with less than
+    /// <see cref="SettleQuietBytes"/> allocated), whatever was allocated: the garbage of a start that ran without a
+    /// collection (<see cref="StartupGcPause"/>) and of the controllers' first lists, about 10 MB of an idle server's
+    /// memory.
     /// </param>
     public IdleHeapRelease(TimeProvider time, ILogger logger, Func<long>? allocatedBytes = null, Action? release = null, bool afterStart = false)
     {
@@ -42,7 +53,8 @@ public sealed partial class IdleHeapRelease : IDisposable
         _release = release ?? ReleaseHeap;
         _logger = logger;
         _atLastCheck = _atLastRelease = _allocatedBytes();
-        _timer = time.CreateTimer(_ => Check(), null, Period, Period);
+        var first = afterStart ? SettlePeriod : Period;
+        _timer = time.CreateTimer(_ => Check(), null, first, first);
     }
 
     public int Releases { get; private set; }
@@ -56,12 +68,20 @@ public sealed partial class IdleHeapRelease : IDisposable
             var now = _allocatedBytes();
             var lastPeriod = now - _atLastCheck;
             _atLastCheck = now;
-            if (lastPeriod >= QuietBytes || (now - _atLastRelease < BurstBytes && !_startPending))
+            if (_startPending)
+            {
+                if (lastPeriod >= SettleQuietBytes)
+                {
+                    return;
+                }
+
+                _startPending = false;
+                _timer.Change(Period, Period);
+            }
+            else if (lastPeriod >= QuietBytes || now - _atLastRelease < BurstBytes)
             {
                 return;
             }
-
-            _startPending = false;
 
             LogReleasing(_logger, (now - _atLastRelease) >> 20);
             _atLastRelease = now;
