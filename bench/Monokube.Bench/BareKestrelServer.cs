@@ -1,27 +1,25 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Monokube.ApiServer.Hosting;
 
 namespace Monokube.Bench;
 
 /// <summary>
-/// Kestrel configured as monokube's plain-HTTP listener, answering every request by reading its body to the end and
-/// returning 201 with a small JSON body: the ceiling the HTTP stack puts on any API server in this process.
+/// Kestrel hosted and configured as monokube's plain-HTTP listener (<see cref="KestrelHost"/>), answering every request
+/// by reading its body to the end and returning 201 with a small JSON body: the ceiling the HTTP stack puts on any API
+/// server in this process.
 /// </summary>
 internal sealed class BareKestrelServer : IAsyncDisposable
 {
     private static readonly byte[] Created = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Success\",\"code\":201}"u8.ToArray();
 
-    private readonly WebApplication _app;
+    private readonly KestrelHost _kestrel;
 
-    private BareKestrelServer(WebApplication app, Uri url)
+    private BareKestrelServer(KestrelHost kestrel, Uri url)
     {
-        _app = app;
+        _kestrel = kestrel;
         Url = url;
     }
 
@@ -29,17 +27,12 @@ internal sealed class BareKestrelServer : IAsyncDisposable
 
     public static async Task<BareKestrelServer> StartAsync()
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "bare-kestrel" });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        var kestrel = await KestrelHost.StartAsync(NullLoggerFactory.Instance, kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http1);
-        });
-        var app = builder.Build();
-        app.Run(AnswerAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new BareKestrelServer(app, new Uri(address));
+        }, null, AnswerAsync, CancellationToken.None);
+        return new BareKestrelServer(kestrel, new Uri(kestrel.Address));
     }
 
     private static async Task AnswerAsync(HttpContext context)
@@ -63,7 +56,7 @@ internal sealed class BareKestrelServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _kestrel.StopAsync(CancellationToken.None);
+        await _kestrel.DisposeAsync();
     }
 }

@@ -6,7 +6,7 @@ using Monokube.Storage;
 namespace Monokube.ApiServer.Handlers;
 
 /// <summary>What every handler works with: the registry, the store, the clock, the server's options and admission.</summary>
-public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, TimeProvider time, ApiServerOptions options, ILoggerFactory loggerFactory, Admission.AdmissionChain admission) : IAsyncDisposable
+public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, TimeProvider time, ApiServerOptions options, ILoggerFactory loggerFactory, Admission.AdmissionChain admission, CancellationToken stopping) : IAsyncDisposable
 {
     public ResourceRegistry Registry { get; } = registry;
 
@@ -22,6 +22,9 @@ public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, Ti
     public Admission.AdmissionChain Admission { get; } = admission;
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger("Monokube.Api");
+
+    /// <summary>Cancelled when the server begins to stop: watches end then, as kube-apiserver closes them on shutdown.</summary>
+    public CancellationToken Stopping { get; } = stopping;
 
     public Services.ClusterIpAllocator ClusterIps { get; } = new(store, options.ServiceClusterIpRange, time);
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Monokube.ApiServer.Api;
 using Monokube.ApiServer.Discovery;
@@ -12,7 +11,7 @@ namespace Monokube.ApiServer.Handlers;
 /// The one entry point of /api and /apis: parses what the request addresses, routes it to discovery or to the
 /// resource handler, and turns every failure into a Kubernetes Status.
 /// </summary>
-public sealed partial class ApiDispatcher(ApiContext api, DiscoveryHandler discovery, ResourceHandler resources, IHostApplicationLifetime lifetime)
+public sealed partial class ApiDispatcher(ApiContext api, DiscoveryHandler discovery, ResourceHandler resources)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -71,7 +70,7 @@ public sealed partial class ApiDispatcher(ApiContext api, DiscoveryHandler disco
         catch (OperationCanceledException) when (original.IsCancellationRequested)
         {
         }
-        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (api.Stopping.IsCancellationRequested)
         {
             // A long-running request (a watch) cut short by the server's shutdown.
             if (!context.Response.HasStarted)

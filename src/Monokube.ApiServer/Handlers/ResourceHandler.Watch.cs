@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Monokube.ApiServer.Api;
 using Monokube.ApiServer.Objects;
 using Monokube.ApiServer.Registry;
@@ -48,8 +46,7 @@ public sealed partial class ResourceHandler
         }
 
         // A watch ends when its client goes away, and, as kube-apiserver closes watches on shutdown, when the server stops.
-        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, api.Stopping);
         var aborted = ended.Token;
         var prefix = resource.CollectionPrefix(ns);
         var initial = new List<StoredObject>();

@@ -1,29 +1,43 @@
 using System.Text;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Monokube.ApiServer.Health;
 
 /// <summary>/healthz, /livez, /readyz as kube-apiserver serves them: "ok", or with ?verbose one line per check.</summary>
-public static partial class HealthEndpoints
+public sealed partial class HealthEndpoints(HealthCheckRegistry registry, ILogger logger)
 {
-    public static void MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
+    /// <summary>
+    /// Serves a GET of /healthz, /livez or /readyz, or of one check under them (/readyz/etcd), a trailing slash
+    /// allowed; null for any other request.
+    /// </summary>
+    public Task? TryServe(HttpContext context)
     {
-        foreach (var path in new[] { "healthz", "livez", "readyz" })
+        if (!HttpMethods.IsGet(context.Request.Method) || context.Request.Path.Value is not { Length: > 1 } path)
         {
-            var readiness = path == "readyz";
-            endpoints.MapGet("/" + path, context => ServeAllAsync(context, path, readiness));
-            endpoints.MapGet("/" + path + "/{check}", context => ServeOneAsync(context, (string)context.GetRouteValue("check")!, readiness));
+            return null;
         }
+
+        path = path.EndsWith('/') ? path[1..^1] : path[1..];
+        var slash = path.IndexOf('/', StringComparison.Ordinal);
+        var first = slash < 0 ? path : path[..slash];
+        if (first is not ("healthz" or "livez" or "readyz"))
+        {
+            return null;
+        }
+
+        var readiness = first == "readyz";
+        if (slash < 0)
+        {
+            return ServeAllAsync(context, first, readiness);
+        }
+
+        var check = path[(slash + 1)..];
+        return check.Length == 0 || check.Contains('/', StringComparison.Ordinal) ? null : ServeOneAsync(context, check, readiness);
     }
 
-    private static async Task ServeAllAsync(HttpContext context, string path, bool readiness)
+    private async Task ServeAllAsync(HttpContext context, string path, bool readiness)
     {
-        var registry = context.RequestServices.GetRequiredService<HealthCheckRegistry>();
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Monokube.Health");
         var excluded = context.Request.Query["exclude"].Where(e => e is not null).Select(e => e!).ToHashSet(StringComparer.Ordinal);
         var verbose = context.Request.Query.ContainsKey("verbose");
 
@@ -66,9 +80,8 @@ public static partial class HealthEndpoints
         await context.Response.WriteAsync(verbose ? report + path + " check passed\n" : "ok");
     }
 
-    private static async Task ServeOneAsync(HttpContext context, string name, bool readiness)
+    private async Task ServeOneAsync(HttpContext context, string name, bool readiness)
     {
-        var registry = context.RequestServices.GetRequiredService<HealthCheckRegistry>();
         var check = registry.Checks.FirstOrDefault(c => c.Name == name && (readiness || !c.ReadinessOnly));
         context.Response.ContentType = "text/plain; charset=utf-8";
         if (check is null)

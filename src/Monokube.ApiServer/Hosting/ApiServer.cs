@@ -25,14 +25,24 @@ namespace Monokube.ApiServer.Hosting;
 /// <summary>A running API server: Kestrel, the endpoints, and the store behind them.</summary>
 public sealed class ApiServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly KestrelHost _kestrel;
+    private readonly ApiContext _api;
     private readonly SecurityContext _security;
-
+    private readonly Kubelet.KubeletClient _kubelet;
+    private readonly CancellationTokenSource _stopping;
+    private readonly TimeSpan _shutdownTimeout;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _stopGate = new();
     private readonly CustomResources.CustomResourceServer _customResources;
+    private Task? _stop;
 
-    private ApiServer(WebApplication app, Uri url, SecurityContext security, CustomResources.CustomResourceServer customResources, Task systemObjectsReady)
+    private ApiServer(KestrelHost kestrel, ApiContext api, Kubelet.KubeletClient kubelet, CancellationTokenSource stopping, TimeSpan shutdownTimeout, Uri url, SecurityContext security, CustomResources.CustomResourceServer customResources, Task systemObjectsReady)
     {
-        _app = app;
+        _kestrel = kestrel;
+        _api = api;
+        _kubelet = kubelet;
+        _stopping = stopping;
+        _shutdownTimeout = shutdownTimeout;
         _customResources = customResources;
         Url = url;
         _security = security;
@@ -47,8 +57,6 @@ public sealed class ApiServer : IAsyncDisposable
 
     /// <summary>The address clients reach the server at (the real port when 0 was asked for).</summary>
     public Uri Url { get; }
-
-    public IServiceProvider Services => _app.Services;
 
     public SecurityContext Security => _security;
 
@@ -76,109 +84,40 @@ public sealed class ApiServer : IAsyncDisposable
     {
         options.Validate();
         loggers ??= NullLoggerFactory.Instance;
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "monokube" });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggers);
         var registry = ResourceRegistry.CreateBuiltin();
         var security = SecurityContext.Create(options, store, registry, TimeProvider.System, loggers);
+        var stoppingSource = new CancellationTokenSource();
+        var stopping = stoppingSource.Token;
 
-        // Made now, so a kubelet client certificate that cannot be loaded stops the start; disposed with the services.
+        // Made now, so a kubelet client certificate that cannot be loaded stops the start.
         var kubelet = new Kubelet.KubeletClient(options.Kubelet);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-
-            // The API reads bodies itself and answers an oversized one with a 413 Status (RequestBody). Headers and
-            // the request line may take 1 MiB, as kube-apiserver's MaxHeaderBytes; more gets 431.
-            kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Limits.MaxRequestHeadersTotalSize = 1024 * 1024;
-            kestrel.Limits.MaxRequestLineSize = 1024 * 1024;
-            kestrel.Limits.Http2.MaxStreamsPerConnection = 250;
-            kestrel.Limits.Http2.MaxRequestHeaderFieldSize = 1024 * 1024;
-            kestrel.Listen(options.BindAddress, options.Port, listen =>
-            {
-                if (security.Pki is not { } pki)
-                {
-                    listen.Protocols = HttpProtocols.Http1;
-                    return;
-                }
-
-                // HTTPS only on the secure port; a client certificate is optional, but one that chains to neither the
-                // client CA nor the request-header CA fails the handshake, as in kube-apiserver (VerifyClientCertIfGiven).
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.Use(PlainHttpRejection.Middleware);
-                listen.UseHttps(new HttpsConnectionAdapterOptions
-                {
-                    ServerCertificate = pki.ServingCertificate,
-                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                    ClientCertificateValidation = (certificate, _, _) => pki.ClientTrust.Accepts(certificate),
-                    CheckCertificateRevocation = false,
-                });
-            });
-        });
-        builder.WebHost.UseShutdownTimeout(options.ShutdownTimeout);
-        if (options.PermitPortSharing)
-        {
-            builder.WebHost.UseSockets(sockets => sockets.CreateBoundListenSocket = PortSharing.BindShared);
-        }
-
-        // The process's signals belong to whoever embeds the server (monokube serve stops its controllers before the
-        // server; a test host stops it with StopAsync), not to the generic host's console lifetime.
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-        builder.Services.AddRoutingCore();
-        builder.Services.AddSingleton(store);
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(CreateHealthChecks(store));
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(registry);
-        builder.Services.AddSingleton<ApiContext>();
-        builder.Services.AddSingleton<DiscoveryHandler>();
-        builder.Services.AddSingleton<ReviewHandler>();
-        builder.Services.AddSingleton(_ => kubelet);
-        builder.Services.AddSingleton<ResourceHandler>();
-        builder.Services.AddSingleton<ApiDispatcher>();
-        builder.Services.AddSingleton<OpenApi.OpenApiHandler>();
-        builder.Services.AddSingleton(security);
-        builder.Services.AddSingleton(security.Authenticator);
-        builder.Services.AddSingleton(security.Authorizer);
-        builder.Services.AddSingleton<SecurityMiddleware>();
-        builder.Services.AddSingleton(security.Admission);
-
-        var app = builder.Build();
+        var api = new ApiContext(registry, store, TimeProvider.System, options, loggers, security.Admission, stopping);
+        var discovery = new DiscoveryHandler(registry);
+        var dispatcher = new ApiDispatcher(api, discovery, new ResourceHandler(api, new ReviewHandler(api, security), kubelet));
+        var healthChecks = CreateHealthChecks(store);
+        healthChecks.Add(new HealthCheck(
+            "shutdown", _ => ValueTask.FromResult(stopping.IsCancellationRequested ? "the server is shutting down" : null), ReadinessOnly: true));
+        var routes = new ApiRoutes(dispatcher, new HealthEndpoints(healthChecks, loggers.CreateLogger("Monokube.Health")), new OpenApi.OpenApiHandler(registry), security, options, loggers.CreateLogger("Monokube.Api"));
+        RequestDelegate app = routes.HandleAsync;
         if (security.Pki is not null)
         {
-            var middleware = app.Services.GetRequiredService<SecurityMiddleware>();
-            app.Use(next => context => middleware.InvokeAsync(context, next));
+            var middleware = new SecurityMiddleware(security.Authenticator, security.Authorizer, loggers.CreateLogger<SecurityMiddleware>());
+            app = context => middleware.InvokeAsync(context, routes.HandleAsync);
         }
 
-        app.UseRouting();
-        app.MapHealthEndpoints();
-        app.MapGet("/version", context => context.Response.WriteAsJsonAsync(KubernetesVersion.Info, ApiJsonContext.Relaxed.VersionInfo));
-
-        var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
-        foreach (var pattern in new[] { "/api", "/api/{**rest}", "/apis", "/apis/{**rest}" })
+        KestrelHost kestrel;
+        try
         {
-            app.Map(pattern, dispatcher.HandleAsync);
+            kestrel = await KestrelHost.StartAsync(loggers, kestrelOptions => ConfigureKestrel(kestrelOptions, options, security), options.PermitPortSharing ? sockets => sockets.CreateBoundListenSocket = PortSharing.BindShared : null, app, cancellationToken);
         }
-
-        // Service-account issuer discovery (OIDC), for relying parties that verify service-account tokens.
-        app.MapGet("/.well-known/openid-configuration", context => IssuerDiscovery.ConfigurationAsync(context, security.Tokens, options));
-        app.MapGet("/openid/v1/jwks", context => IssuerDiscovery.KeysAsync(context, security.Tokens));
-
-        var openApi = app.Services.GetRequiredService<OpenApi.OpenApiHandler>();
-        app.MapGet("/openapi/v3", context => Guard(context, openApi.IndexAsync));
-        app.MapGet("/openapi/v3/{**path}", context => Guard(context, openApi.GroupVersionAsync));
-        app.MapGet("/openapi/v2", context => Guard(context, openApi.V2Async));
-
-        // Anything not served is a Kubernetes Status, as kube-apiserver answers unknown paths, never an empty 404.
-        app.MapFallback(context => StatusWriter.WriteAsync(context, Status.NotFoundPath()));
-
-        var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        app.Services.GetRequiredService<HealthCheckRegistry>().Add(new HealthCheck(
-            "shutdown", _ => ValueTask.FromResult(stopping.IsCancellationRequested ? "the server is shutting down" : null), ReadinessOnly: true));
-
-        await app.StartAsync(cancellationToken);
+        catch
+        {
+            await api.DisposeAsync();
+            kubelet.Dispose();
+            await security.DisposeAsync();
+            stoppingSource.Dispose();
+            throw;
+        }
 
         // Custom resources are served as soon as their definitions are seen.
         var customResources = new CustomResources.CustomResourceServer(store, registry, TimeProvider.System, loggers.CreateLogger("Monokube.CustomResources"));
@@ -208,17 +147,16 @@ public sealed class ApiServer : IAsyncDisposable
                 }
             }
         }, CancellationToken.None);
-        app.Services.GetRequiredService<HealthCheckRegistry>().Add(new HealthCheck(
+        healthChecks.Add(new HealthCheck(
             "poststarthook/start-system-namespaces-controller",
             _ => ValueTask.FromResult(namespacesReady.Task.IsCompleted ? null : "the system namespaces are not created yet"),
             ReadinessOnly: true));
         await Task.WhenAny(namespacesReady.Task, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken));
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
-        StartKubernetesService(app.Services.GetRequiredService<ApiContext>(), options, port, namespacesReady.Task, stopping);
+        var port = new Uri(kestrel.Address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
+        StartKubernetesService(api, options, port, namespacesReady.Task, stopping);
         var host = options.BindAddress.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : options.BindAddress.ToString();
         var scheme = options.InsecureHttp ? "http" : "https";
-        return new ApiServer(app, new Uri($"{scheme}://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}"), security, customResources, namespacesReady.Task);
+        return new ApiServer(kestrel, api, kubelet, stoppingSource, options.ShutdownTimeout, new Uri($"{scheme}://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}"), security, customResources, namespacesReady.Task);
     }
 
     // The kubernetes Service and its endpoints once the default namespace exists, checked again every 10 s (kube's
@@ -249,39 +187,80 @@ public sealed class ApiServer : IAsyncDisposable
             }
         }, CancellationToken.None);
 
-    /// <summary>Completes when the server has stopped (after <see cref="StopAsync"/> or a host shutdown).</summary>
-    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+    /// <summary>Completes when the server has stopped (after <see cref="StopAsync"/> or <see cref="DisposeAsync"/>).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _stopped.Task.WaitAsync(cancellationToken);
 
-    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
-
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops: watches and the server's own loops end at once, then Kestrel stops accepting and gives the requests in
+    /// flight the shutdown timeout (less when <paramref name="cancellationToken"/> ends sooner). Once only; later calls
+    /// wait for the first.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken = default)
     {
-        await _app.StopAsync();
-        await _customResources.DisposeAsync();
-        await _app.DisposeAsync();
-        await _security.DisposeAsync();
+        lock (_stopGate)
+        {
+            return _stop ??= StopOnceAsync(cancellationToken);
+        }
     }
 
-    // Handlers outside the API dispatcher still answer every failure with a Status.
-    private static async Task Guard(HttpContext context, Func<HttpContext, Task> handler)
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await handler(context);
+            await _stopping.CancelAsync();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_shutdownTimeout);
+            await _kestrel.StopAsync(timeout.Token);
         }
-        catch (ApiException e) when (!context.Response.HasStarted)
+        finally
         {
-            await StatusWriter.WriteAsync(context, e.Status);
+            _stopped.TrySetResult();
         }
-        catch (NotSupportedException e) when (!context.Response.HasStarted)
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _customResources.DisposeAsync();
+        await _kestrel.DisposeAsync();
+        await _api.DisposeAsync();
+        _kubelet.Dispose();
+        await _security.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, ApiServerOptions options, SecurityContext security)
+    {
+        kestrel.AddServerHeader = false;
+
+        // The API reads bodies itself and answers an oversized one with a 413 Status (RequestBody). Headers and
+        // the request line may take 1 MiB, as kube-apiserver's MaxHeaderBytes; more gets 431.
+        kestrel.Limits.MaxRequestBodySize = null;
+        kestrel.Limits.MaxRequestHeadersTotalSize = 1024 * 1024;
+        kestrel.Limits.MaxRequestLineSize = 1024 * 1024;
+        kestrel.Limits.Http2.MaxStreamsPerConnection = 250;
+        kestrel.Limits.Http2.MaxRequestHeaderFieldSize = 1024 * 1024;
+        kestrel.Listen(options.BindAddress, options.Port, listen =>
         {
-            await StatusWriter.WriteAsync(context, Statuses.NotAcceptable(e.Message));
-        }
-        catch (Exception e) when (!context.Response.HasStarted && e is not OperationCanceledException)
-        {
-            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Monokube.Api").LogError(e, "{Path} failed", context.Request.Path);
-            await StatusWriter.WriteAsync(context, Statuses.InternalError("the server could not handle the request; see its log"));
-        }
+            if (security.Pki is not { } pki)
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                return;
+            }
+
+            // HTTPS only on the secure port; a client certificate is optional, but one that chains to neither the
+            // client CA nor the request-header CA fails the handshake, as in kube-apiserver (VerifyClientCertIfGiven).
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.Use(PlainHttpRejection.Middleware);
+            listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = pki.ServingCertificate,
+                SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                ClientCertificateValidation = (certificate, _, _) => pki.ClientTrust.Accepts(certificate),
+                CheckCertificateRevocation = false,
+            });
+        });
     }
 
     private static HealthCheckRegistry CreateHealthChecks(IObjectStore store)

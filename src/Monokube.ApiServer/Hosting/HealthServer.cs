@@ -1,14 +1,9 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Monokube.ApiServer.Health;
 
@@ -22,11 +17,11 @@ namespace Monokube.ApiServer.Hosting;
 /// </summary>
 public sealed class HealthServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly KestrelHost _kestrel;
 
-    private HealthServer(WebApplication app, Uri url)
+    private HealthServer(KestrelHost kestrel, Uri url)
     {
-        _app = app;
+        _kestrel = kestrel;
         Url = url;
     }
 
@@ -36,10 +31,14 @@ public sealed class HealthServer : IAsyncDisposable
     /// <summary>Listens and serves; an address that cannot be bound throws an <see cref="IOException"/>.</summary>
     public static async Task<HealthServer> StartAsync(IPAddress address, int port, X509Certificate2 certificate, IEnumerable<HealthCheck> checks, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "monokube" });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggers);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        var registry = new HealthCheckRegistry();
+        foreach (var check in checks)
+        {
+            registry.Add(check);
+        }
+
+        var health = new HealthEndpoints(registry, loggers.CreateLogger("Monokube.Health"));
+        var kestrel = await KestrelHost.StartAsync(loggers, kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Listen(address, port, listen =>
@@ -51,42 +50,20 @@ public sealed class HealthServer : IAsyncDisposable
                     SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 });
             });
-        });
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
-        builder.Services.AddRoutingCore();
-        var registry = new HealthCheckRegistry();
-        foreach (var check in checks)
-        {
-            registry.Add(check);
-        }
-
-        builder.Services.AddSingleton(registry);
-        var app = builder.Build();
-        app.UseRouting();
-        app.MapHealthEndpoints();
-        app.MapFallback(context =>
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            context.Response.ContentType = "text/plain; charset=utf-8";
-            return context.Response.WriteAsync("404 page not found\n");
-        });
-        try
-        {
-            await app.StartAsync(cancellationToken);
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        var listening = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new HealthServer(app, new Uri(listening));
+        }, null, context => health.TryServe(context) ?? NotFoundAsync(context), cancellationToken);
+        return new HealthServer(kestrel, new Uri(kestrel.Address));
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
+        await _kestrel.StopAsync(CancellationToken.None);
+        await _kestrel.DisposeAsync();
+    }
+
+    private static Task NotFoundAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync("404 page not found\n");
     }
 }

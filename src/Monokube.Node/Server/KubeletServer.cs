@@ -2,15 +2,11 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Monokube.ApiServer.Hosting;
 
 namespace Monokube.Node.Server;
@@ -22,11 +18,11 @@ namespace Monokube.Node.Server;
 /// </summary>
 public sealed class KubeletServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly KestrelHost _kestrel;
 
-    private KubeletServer(WebApplication app, int port)
+    private KubeletServer(KestrelHost kestrel, int port)
     {
-        _app = app;
+        _kestrel = kestrel;
         Port = port;
     }
 
@@ -44,11 +40,8 @@ public sealed class KubeletServer : IAsyncDisposable
             clientCas.ImportFromPemFile(caFile);
         }
 
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "monokube-node" });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         var certificate = ServingCertificate(nodeName, options.NodeIp);
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        var kestrel = await KestrelHost.StartAsync(NullLoggerFactory.Instance, kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Listen(IPAddress.Parse(options.Address), options.Port, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
@@ -58,18 +51,14 @@ public sealed class KubeletServer : IAsyncDisposable
                 ClientCertificateValidation = (client, _, _) => Chains(client, clientCas),
                 CheckCertificateRevocation = false,
             }));
-        });
-        var app = builder.Build();
-        app.Run(context => RouteAsync(context, logs, time));
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new KubeletServer(app, new Uri(address).Port);
+        }, null, context => RouteAsync(context, logs, time), cancellationToken);
+        return new KubeletServer(kestrel, new Uri(kestrel.Address).Port);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync(CancellationToken.None);
-        await _app.DisposeAsync();
+        await _kestrel.StopAsync(CancellationToken.None);
+        await _kestrel.DisposeAsync();
     }
 
     private static Task RouteAsync(HttpContext context, LogLocator logs, TimeProvider time)

@@ -281,6 +281,26 @@ public abstract class RestSemanticsTests(ApiServerFixture server)
     }
 
     [Fact]
+    public async Task Paths_outside_the_api_answer_GET_with_or_without_a_trailing_slash_and_anything_else_with_a_404_Status()
+    {
+        foreach (var path in new[] { "/version", "/version/", "/readyz/", "/healthz/log", "/livez/ping/", "/openapi/v3/" })
+        {
+            var served = await SendAsync(HttpMethod.Get, path);
+            Assert.True(served.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)served.StatusCode}");
+        }
+
+        // kube-apiserver matches paths case-sensitively, and serves these for GET only.
+        foreach (var (method, path) in new[] { (HttpMethod.Get, "/VERSION"), (HttpMethod.Get, "/Apis"), (HttpMethod.Get, "/api-docs"), (HttpMethod.Post, "/version"), (HttpMethod.Put, "/openapi/v2"), (HttpMethod.Delete, "/readyz") })
+        {
+            await AssertStatusAsync(await SendAsync(method, path), HttpStatusCode.NotFound, "NotFound");
+        }
+
+        var unknownCheck = await SendAsync(HttpMethod.Get, "/readyz/no-such-check");
+        Assert.Equal(HttpStatusCode.NotFound, unknownCheck.StatusCode);
+        Assert.Equal("404 page not found\n", await unknownCheck.Content.ReadAsStringAsync(Token));
+    }
+
+    [Fact]
     public async Task Oversized_and_deeply_nested_bodies_are_refused_and_the_server_stays_up()
     {
         var ns = await NamespaceAsync();
