@@ -8,13 +8,16 @@ namespace Monokube.ApiServer.Hosting;
 /// <summary>Creates the default RBAC objects that do not exist yet (kube-apiserver's rbac/bootstrap-roles hook).</summary>
 public static class BootstrapPolicyWriter
 {
-    public static async Task EnsureAsync(IObjectStore store, ResourceRegistry registry, TimeProvider time, CancellationToken cancellationToken)
+    public static Task EnsureAsync(IObjectStore store, ResourceRegistry registry, TimeProvider time, CancellationToken cancellationToken) =>
+        SystemObjectWrites.CreateMissingAsync(store, Objects(registry, time), cancellationToken);
+
+    private static IEnumerable<(string Key, byte[] Value)> Objects(ResourceRegistry registry, TimeProvider time)
     {
         foreach (var obj in BootstrapPolicy.Objects)
         {
             var resource = registry.Find("rbac.authorization.k8s.io", "v1", obj.Plural)!;
             var key = resource.Key(obj.Namespace.Length == 0 ? null : obj.Namespace, obj.Name);
-            await store.CreateAsync(key, obj.ToBytes(Uids.New(), KubeTime.Format(time.GetUtcNow())), cancellationToken);
+            yield return (key, obj.ToBytes(Uids.New(), KubeTime.Format(time.GetUtcNow())));
         }
     }
 }

@@ -11,7 +11,11 @@ public static class SystemNamespaces
 {
     public static readonly string[] Names = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-    public static async Task EnsureAsync(IObjectStore store, ResourceRegistry registry, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Creates those that do not exist; an existing namespace (a restart over etcd, or another server's) is left as it is.</summary>
+    public static Task EnsureAsync(IObjectStore store, ResourceRegistry registry, TimeProvider time, CancellationToken cancellationToken) =>
+        SystemObjectWrites.CreateMissingAsync(store, Objects(registry, time), cancellationToken);
+
+    private static IEnumerable<(string Key, byte[] Value)> Objects(ResourceRegistry registry, TimeProvider time)
     {
         var resource = registry.Find("", "v1", "namespaces")!;
         foreach (var name in Names)
@@ -28,9 +32,7 @@ public static class SystemNamespaces
                 },
             };
             resource.Strategy.PrepareForCreate(new StrategyContext(time), resource, obj);
-
-            // An existing namespace (a restart over etcd, or another server's) is left as it is.
-            await store.CreateAsync(resource.Key(null, name), JsonOutput.ToBytes(obj), cancellationToken);
+            yield return (resource.Key(null, name), JsonOutput.ToBytes(obj));
         }
     }
 }
