@@ -53,7 +53,7 @@ public static class ObjectWriter
                     w.WriteString("apiVersion", format.MetaApiVersion);
                     WriteListMeta(w, rv, meta);
                     w.WriteStartArray("items");
-                }, items, (w, item) => TableWriter.WritePartialObjectMetadata(w, ParseForRow(item), format.MetaApiVersion));
+                }, items, (w, item) => TableWriter.WritePartialObjectMetadata(w, item, format.MetaApiVersion));
                 return;
         }
 
@@ -135,7 +135,7 @@ public static class ObjectWriter
         var now = api.Time.GetUtcNow();
         var rowObject = includeObject.Length == 0 ? "Metadata" : includeObject;
         return StreamAsync(context, w => WriteTableHead(w, columns, format, rv, meta.Continue, meta.RemainingItemCount, includeColumns: true), items,
-            (w, item) => TableWriter.WriteRow(w, columns, ParseForRow(item), now, rowObject, format.MetaApiVersion));
+            (w, item) => TableWriter.WriteRow(w, columns, item, now, rowObject, format.MetaApiVersion));
     }
 
     // Everything of a Table before its rows, ending inside the open "rows" array.
@@ -180,8 +180,6 @@ public static class ObjectWriter
     // A row (or partial metadata) reads a few fields and copies metadata out: System.Text.Json's lazy nodes
     // materialize only what is touched, where the parser above builds every node. Stored objects are the server's own
     // valid JSON.
-    private static JsonObject ParseForRow(byte[] json) => JsonNode.Parse(json) as JsonObject ?? [];
-
     private static void WriteListMeta(Utf8JsonWriter w, string rv, ListMetadata meta)
     {
         w.WriteStartObject("metadata");

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Monokube.ApiServer.Objects;
@@ -29,21 +30,7 @@ public static class TableWriter
     public static void WriteRow(Utf8JsonWriter w, IReadOnlyList<TableColumn> columns, JsonObject obj, DateTimeOffset now, string includeObject, string metaApiVersion)
     {
         w.WriteStartObject();
-        w.WriteStartArray("cells");
-        foreach (var column in columns)
-        {
-            var cell = column.Cell(obj, now);
-            if (cell is null)
-            {
-                w.WriteNullValue();
-            }
-            else
-            {
-                cell.WriteTo(w);
-            }
-        }
-
-        w.WriteEndArray();
+        WriteCells(w, columns, obj, now);
         switch (includeObject)
         {
             case "Object":
@@ -61,14 +48,90 @@ public static class TableWriter
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// One row of an object as stored (a list's items): the cells read a tree built over the bytes only where the
+    /// columns look, and the object, or its metadata, is copied from the bytes as they are instead of written again
+    /// from a tree.
+    /// </summary>
+    public static void WriteRow(Utf8JsonWriter w, IReadOnlyList<TableColumn> columns, byte[] json, DateTimeOffset now, string includeObject, string metaApiVersion)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        w.WriteStartObject();
+        WriteCells(w, columns, root.ValueKind == JsonValueKind.Object ? JsonObject.Create(root)! : [], now);
+        switch (includeObject)
+        {
+            case "Object":
+                w.WritePropertyName("object");
+                w.WriteRawValue(json, skipInputValidation: true);
+                break;
+            case "None":
+                break;
+            default:
+                w.WritePropertyName("object");
+                WritePartialObjectMetadata(w, root, metaApiVersion);
+                break;
+        }
+
+        w.WriteEndObject();
+    }
+
     public static void WritePartialObjectMetadata(Utf8JsonWriter w, JsonObject obj, string metaApiVersion)
+    {
+        WritePartialObjectMetadataHead(w, metaApiVersion);
+        (obj["metadata"] ?? new JsonObject()).WriteTo(w);
+        w.WriteEndObject();
+    }
+
+    /// <summary>The PartialObjectMetadata of an object as stored, its metadata copied from the bytes.</summary>
+    public static void WritePartialObjectMetadata(Utf8JsonWriter w, byte[] json, string metaApiVersion)
+    {
+        using var document = JsonDocument.Parse(json);
+        WritePartialObjectMetadata(w, document.RootElement, metaApiVersion);
+    }
+
+    private static void WritePartialObjectMetadata(Utf8JsonWriter w, JsonElement obj, string metaApiVersion)
+    {
+        WritePartialObjectMetadataHead(w, metaApiVersion);
+        if (obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty("metadata", out var metadata))
+        {
+            w.WriteRawValue(JsonMarshal.GetRawUtf8Value(metadata), skipInputValidation: true);
+        }
+        else
+        {
+            w.WriteStartObject();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+    }
+
+    // Everything of a PartialObjectMetadata before its metadata's value.
+    private static void WritePartialObjectMetadataHead(Utf8JsonWriter w, string metaApiVersion)
     {
         w.WriteStartObject();
         w.WriteString("kind", "PartialObjectMetadata");
         w.WriteString("apiVersion", metaApiVersion);
         w.WritePropertyName("metadata");
-        (obj["metadata"] ?? new JsonObject()).WriteTo(w);
-        w.WriteEndObject();
+    }
+
+    private static void WriteCells(Utf8JsonWriter w, IReadOnlyList<TableColumn> columns, JsonObject obj, DateTimeOffset now)
+    {
+        w.WriteStartArray("cells");
+        foreach (var column in columns)
+        {
+            var cell = column.Cell(obj, now);
+            if (cell is null)
+            {
+                w.WriteNullValue();
+            }
+            else
+            {
+                cell.WriteTo(w);
+            }
+        }
+
+        w.WriteEndArray();
     }
 
     public static IReadOnlyList<TableColumn> ColumnsFor(ResourceDefinition resource) => TablePrinters.For(resource);

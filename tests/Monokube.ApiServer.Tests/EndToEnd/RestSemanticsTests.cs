@@ -337,6 +337,67 @@ public abstract class RestSemanticsTests(ApiServerFixture server)
         Assert.Equal("t", list["items"]![0]!["metadata"]!["name"]!.ToString());
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("?includeObject=Metadata")]
+    [InlineData("?includeObject=Object")]
+    [InlineData("?includeObject=None")]
+    public async Task A_lists_table_rows_are_the_rows_of_each_object_read_alone(string query)
+    {
+        var ns = await NamespaceAsync();
+        var path = $"/api/v1/namespaces/{ns}/pods";
+        foreach (var name in new[] { "a", "b" })
+        {
+            var created = await SendAsync(HttpMethod.Post, path,
+                $$$"""{"apiVersion":"v1","kind":"Pod","metadata":{"name":"{{{name}}}","labels":{"app":"t"}},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"busybox"},{"name":"d","image":"busybox"}]}}""");
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        await SendAsync(HttpMethod.Patch, $"{path}/b/status",
+            """{"status":{"phase":"Running","podIP":"10.0.0.9","containerStatuses":[{"name":"c","ready":true,"restartCount":2,"image":"busybox","imageID":"","state":{"running":{"startedAt":"2026-01-02T03:04:05Z"}}},{"name":"d","ready":false,"restartCount":0,"image":"busybox","imageID":"","state":{"waiting":{"reason":"CrashLoopBackOff"}}}]}}""",
+            "application/merge-patch+json");
+
+        var list = await TableAsync(path + query);
+        var rows = list["rows"]!.AsArray();
+        Assert.Equal(2, rows.Count);
+
+        // The Age cell is left out: a second may pass between the two reads.
+        var age = list["columnDefinitions"]!.AsArray().Select(c => c!["name"]!.ToString()).ToList().IndexOf("Age");
+        foreach (var (row, name) in rows.Zip(new[] { "a", "b" }))
+        {
+            var alone = (await TableAsync($"{path}/{name}{query}"))["rows"]![0]!.DeepClone();
+            var listed = row!.DeepClone();
+            alone["cells"]!.AsArray().RemoveAt(age);
+            listed["cells"]!.AsArray().RemoveAt(age);
+            Assert.True(JsonNode.DeepEquals(alone, listed), $"{name}: the list's row {listed.ToJsonString()} differs from {alone.ToJsonString()}");
+        }
+
+        var b = await JsonAsync(await SendAsync(HttpMethod.Get, $"{path}/b"));
+        Assert.Equal(["b", "1/2", "CrashLoopBackOff"], rows[1]!["cells"]!.AsArray().Take(3).Select(c => c!.ToString()));
+        switch (query)
+        {
+            case "?includeObject=Object":
+                Assert.True(JsonNode.DeepEquals(b, rows[1]!["object"]));
+                break;
+            case "?includeObject=None":
+                Assert.Null(rows[1]!["object"]);
+                break;
+            default:
+                Assert.Equal("PartialObjectMetadata", rows[1]!["object"]!["kind"]!.ToString());
+                Assert.True(JsonNode.DeepEquals(b["metadata"], rows[1]!["object"]!["metadata"]));
+                break;
+        }
+
+        async Task<JsonNode> TableAsync(string uri)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            request.Headers.Accept.ParseAdd("application/json;as=Table;v=v1;g=meta.k8s.io");
+            var response = await Http.SendAsync(request, Token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await JsonAsync(response);
+        }
+    }
+
     [Fact]
     public async Task Events_written_through_events_k8s_io_are_core_events_and_back()
     {
