@@ -28,7 +28,7 @@ public static class ObjectWriter
                 await WriteBytesAsync(context, "application/yaml", Encoding.UTF8.GetBytes(YamlOutput.ToYaml(Parse(json))));
                 return;
             case OutputKind.PartialObjectMetadata:
-                await WriteBytesAsync(context, "application/json", Write(w => TableWriter.WritePartialObjectMetadata(w, Parse(json), format.MetaApiVersion)));
+                await WriteBytesAsync(context, "application/json", Write(w => TableWriter.WritePartialObjectMetadata(w, json, format.MetaApiVersion)));
                 return;
             default:
                 var obj = Parse(json);
@@ -177,9 +177,6 @@ public static class ObjectWriter
 
     public static JsonObject Parse(byte[] json) => JsonBodyParser.Parse(json) as JsonObject ?? [];
 
-    // A row (or partial metadata) reads a few fields and copies metadata out: System.Text.Json's lazy nodes
-    // materialize only what is touched, where the parser above builds every node. Stored objects are the server's own
-    // valid JSON.
     private static void WriteListMeta(Utf8JsonWriter w, string rv, ListMetadata meta)
     {
         w.WriteStartObject("metadata");

@@ -31,18 +31,17 @@ public static class TableWriter
     {
         w.WriteStartObject();
         WriteCells(w, columns, obj, now);
-        switch (includeObject)
+        if (includeObject != "None")
         {
-            case "Object":
-                w.WritePropertyName("object");
+            w.WritePropertyName("object");
+            if (includeObject == "Object")
+            {
                 obj.WriteTo(w);
-                break;
-            case "None":
-                break;
-            default:
-                w.WritePropertyName("object");
+            }
+            else
+            {
                 WritePartialObjectMetadata(w, obj, metaApiVersion);
-                break;
+            }
         }
 
         w.WriteEndObject();
@@ -59,18 +58,17 @@ public static class TableWriter
         var root = document.RootElement;
         w.WriteStartObject();
         WriteCells(w, columns, root.ValueKind == JsonValueKind.Object ? JsonObject.Create(root)! : [], now);
-        switch (includeObject)
+        if (includeObject != "None")
         {
-            case "Object":
-                w.WritePropertyName("object");
+            w.WritePropertyName("object");
+            if (includeObject == "Object")
+            {
                 w.WriteRawValue(json, skipInputValidation: true);
-                break;
-            case "None":
-                break;
-            default:
-                w.WritePropertyName("object");
+            }
+            else
+            {
                 WritePartialObjectMetadata(w, root, metaApiVersion);
-                break;
+            }
         }
 
         w.WriteEndObject();
@@ -83,7 +81,7 @@ public static class TableWriter
         w.WriteEndObject();
     }
 
-    /// <summary>The PartialObjectMetadata of an object as stored, its metadata copied from the bytes.</summary>
+    /// <summary>The PartialObjectMetadata of an object as stored (the server's own valid JSON), its metadata copied from the bytes.</summary>
     public static void WritePartialObjectMetadata(Utf8JsonWriter w, byte[] json, string metaApiVersion)
     {
         using var document = JsonDocument.Parse(json);

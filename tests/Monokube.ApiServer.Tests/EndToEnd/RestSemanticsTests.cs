@@ -335,6 +335,14 @@ public abstract class RestSemanticsTests(ApiServerFixture server)
         Assert.Equal("PartialObjectMetadataList", list["kind"]!.ToString());
         Assert.Null(list["items"]![0]!["data"]);
         Assert.Equal("t", list["items"]![0]!["metadata"]!["name"]!.ToString());
+
+        var one = new HttpRequestMessage(HttpMethod.Get, $"{path}/t");
+        one.Headers.Accept.ParseAdd("application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io");
+        var partialOne = await JsonAsync(await Http.SendAsync(one, Token));
+        Assert.Equal(("PartialObjectMetadata", "meta.k8s.io/v1"), (partialOne["kind"]!.ToString(), partialOne["apiVersion"]!.ToString()));
+        Assert.Null(partialOne["data"]);
+        var full = await JsonAsync(await SendAsync(HttpMethod.Get, $"{path}/t"));
+        Assert.True(JsonNode.DeepEquals(full["metadata"], partialOne["metadata"]));
     }
 
     [Theory]
