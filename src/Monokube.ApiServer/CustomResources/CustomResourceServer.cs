@@ -106,6 +106,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
             claims.Claim(key, crd, (JsonObject)crd.Find("status.acceptedNames")!);
         }
 
+        var statuses = new List<(string Key, JsonObject Crd, (string Reason, string Message)? Conflict)>();
         foreach (var (key, crd) in ordered)
         {
             if (crd.GetString("metadata.deletionTimestamp") is not null)
@@ -118,7 +119,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
             if (conflict is not null)
             {
                 // Not served until its names are free, as kube-apiserver serves only Established CRDs.
-                await UpdateStatusAsync(key, crd, conflict, cancellationToken);
+                statuses.Add((key, crd, conflict));
                 continue;
             }
 
@@ -132,7 +133,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
 
             definitions.AddRange(Definitions(crd, _metadataSchema));
             signatures[group] = signatures.GetValueOrDefault(group, "") + crd["spec"]?.ToJsonString();
-            await UpdateStatusAsync(key, crd, null, cancellationToken);
+            statuses.Add((key, crd, null));
         }
 
         // A group is rebuilt only when a definition in it changed, which keeps discovery and OpenAPI caches valid.
@@ -150,6 +151,13 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         }
 
         _servedGroups = signatures;
+
+        // Established is written only once the registry serves the CRD, so that a client that saw it (a watch, a
+        // wait) finds the resource on every path at once.
+        foreach (var (key, crd, conflict) in statuses)
+        {
+            await UpdateStatusAsync(key, crd, conflict, cancellationToken);
+        }
     }
 
     private static IEnumerable<ResourceDefinition> Definitions(JsonObject crd, Schema.SchemaNode metadata)
