@@ -147,8 +147,8 @@ public sealed class KubeClient : IDisposable
     public Task<JsonObject> ApplyAsync(ResourceRef resource, string? ns, string name, JsonObject obj, string fieldManager, bool force, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Patch, resource.Path(ns, name) + Query(("fieldManager", fieldManager), ("force", force ? "true" : null)), obj.ToJsonString(), new MediaTypeHeaderValue("application/apply-patch+yaml"), cancellationToken);
 
-    /// <summary>Deletes; false when the object was already gone.</summary>
-    public async Task<bool> DeleteAsync(ResourceRef resource, string? ns, string name, CancellationToken cancellationToken, string? propagationPolicy = null, string? uid = null, long? gracePeriodSeconds = null)
+    /// <summary>Deletes (under uid and resourceVersion preconditions when given); false when the object was already gone.</summary>
+    public async Task<bool> DeleteAsync(ResourceRef resource, string? ns, string name, CancellationToken cancellationToken, string? propagationPolicy = null, string? uid = null, long? gracePeriodSeconds = null, string? resourceVersion = null)
     {
         var options = new JsonObject { ["kind"] = "DeleteOptions", ["apiVersion"] = "v1" };
         if (propagationPolicy is not null)
@@ -156,9 +156,20 @@ public sealed class KubeClient : IDisposable
             options["propagationPolicy"] = propagationPolicy;
         }
 
-        if (uid is not null)
+        if (uid is not null || resourceVersion is not null)
         {
-            options["preconditions"] = new JsonObject { ["uid"] = uid };
+            var preconditions = new JsonObject();
+            if (uid is not null)
+            {
+                preconditions["uid"] = uid;
+            }
+
+            if (resourceVersion is not null)
+            {
+                preconditions["resourceVersion"] = resourceVersion;
+            }
+
+            options["preconditions"] = preconditions;
         }
 
         if (gracePeriodSeconds is not null)

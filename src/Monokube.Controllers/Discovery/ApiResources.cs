@@ -35,6 +35,9 @@ public sealed class ApiResources
 
     public DiscoveredResource? Find(string apiVersion, string kind) => _byKind.GetValueOrDefault((apiVersion, kind));
 
+    /// <summary>The same resources without those of one API group (as discovery that has not seen the group yet).</summary>
+    public ApiResources Without(string group) => new([.. All.Where(r => r.Ref.Group != group)]);
+
     public static async Task<ApiResources> DiscoverAsync(KubeClient client, CancellationToken cancellationToken)
     {
         var all = new List<DiscoveredResource>();

@@ -106,8 +106,113 @@ public sealed class GarbageCollectionTests(ClusterFixture cluster) : IClassFixtu
         await ClusterFixture.WaitAsync(async () => await cluster.Client.GetAsync(ResourceRef.ConfigMaps, ns, "orphaned", Ct) is null, "the dependent of a missing owner to be collected");
     }
 
-    private async Task<int> CountAsync(ResourceRef resource, string ns) =>
-        (await cluster.Client.ListAsync(resource, ns, Ct))["items"]!.AsArray().Count;
+    [Fact]
+    public async Task A_dependent_naming_an_owner_of_another_namespace_is_collected_and_reported()
+    {
+        // Owner references cannot cross namespaces: the owner is looked for in the dependent's namespace, where it
+        // is not, and kube reports the reference (OwnerRefInvalidNamespace) as it collects the dependent.
+        var home = await cluster.NamespaceAsync();
+        var elsewhere = await cluster.NamespaceAsync();
+        var owner = await ConfigMapAsync(home, "owner", owners: null);
+        var dependent = await ConfigMapAsync(elsewhere, "dependent", Reference(owner, block: false));
+
+        await ClusterFixture.WaitAsync(async () => await cluster.Client.GetAsync(ResourceRef.ConfigMaps, elsewhere, "dependent", Ct) is null, "the cross-namespace dependent to be collected");
+        Assert.NotNull(await cluster.Client.GetAsync(ResourceRef.ConfigMaps, home, "owner", Ct));
+        var note = await InvalidNamespaceEventAsync(elsewhere, dependent.GetString("metadata.uid")!);
+        Assert.Equal($"ownerRef [v1/ConfigMap, namespace: {elsewhere}, name: owner, uid: {owner.GetString("metadata.uid")}] does not exist in namespace \"{elsewhere}\"", note);
+    }
+
+    [Fact]
+    public async Task A_cluster_scoped_dependent_of_a_namespaced_owner_is_reported_and_never_collected()
+    {
+        var ns = await cluster.NamespaceAsync();
+        var owner = await ConfigMapAsync(ns, "owner", owners: null);
+        var name = "gc-invalid-" + Guid.NewGuid().ToString("N")[..8];
+        var role = await cluster.Client.CreateAsync(ClusterRoles, null, new JsonObject
+        {
+            ["apiVersion"] = "rbac.authorization.k8s.io/v1",
+            ["kind"] = "ClusterRole",
+            ["metadata"] = new JsonObject { ["name"] = name, ["ownerReferences"] = Reference(owner, block: false) },
+        }, Ct);
+
+        // The event is written once the collector has judged the reference: after it, the role must still be there,
+        // and deleting the owner changes nothing.
+        await InvalidNamespaceEventAsync("default", role.GetString("metadata.uid")!);
+        Assert.NotNull(await cluster.Client.GetAsync(ClusterRoles, null, name, Ct));
+        await cluster.KubectlOkAsync("delete", "configmap", "owner", "-n", ns);
+        var sentinel = await ConfigMapAsync(ns, "sentinel", Reference(owner, block: false));
+        await ClusterFixture.WaitAsync(async () => await cluster.Client.GetAsync(ResourceRef.ConfigMaps, ns, "sentinel", Ct) is null, "a namespaced dependent of the deleted owner to be collected");
+        Assert.NotNull(await cluster.Client.GetAsync(ClusterRoles, null, name, Ct));
+        await cluster.Client.DeleteAsync(ClusterRoles, null, name, Ct);
+    }
+
+    [Fact]
+    public async Task A_dependent_whose_owner_was_replaced_by_another_object_of_the_same_name_is_collected()
+    {
+        var ns = await cluster.NamespaceAsync();
+        var first = await ConfigMapAsync(ns, "owner", owners: null);
+        await cluster.Client.DeleteAsync(ResourceRef.ConfigMaps, ns, "owner", Ct);
+        await ConfigMapAsync(ns, "owner", owners: null);
+
+        await ConfigMapAsync(ns, "dependent", Reference(first, block: false));
+
+        await ClusterFixture.WaitAsync(async () => await cluster.Client.GetAsync(ResourceRef.ConfigMaps, ns, "dependent", Ct) is null, "the dependent of the old uid to be collected");
+        Assert.NotNull(await cluster.Client.GetAsync(ResourceRef.ConfigMaps, ns, "owner", Ct));
+    }
+
+    [Fact]
+    public async Task Foreground_deletion_of_an_ownership_cycle_finishes()
+    {
+        // a -> b -> c -> a, every reference blocking: kube's collector unblocks the references of a dependent that
+        // is itself waiting for its dependents, so the foreground deletion of one ends with all three gone.
+        var ns = await cluster.NamespaceAsync();
+        var a = await ConfigMapAsync(ns, "a", owners: null);
+        var b = await ConfigMapAsync(ns, "b", Reference(a, block: true));
+        var c = await ConfigMapAsync(ns, "c", Reference(b, block: true));
+        a["metadata"]!["ownerReferences"] = Reference(c, block: true);
+        await cluster.Client.UpdateAsync(ResourceRef.ConfigMaps, a, Ct);
+
+        await cluster.KubectlOkAsync("delete", "configmap", "a", "-n", ns, "--cascade=foreground", "--wait=false");
+
+        await ClusterFixture.WaitAsync(async () => await CountAsync(ResourceRef.ConfigMaps, ns, exceptRootCa: true) == 0, "the whole cycle to be deleted");
+    }
+
+    [Fact]
+    public async Task A_dependent_with_a_remaining_owner_drops_the_reference_of_an_owner_deleting_in_foreground()
+    {
+        var ns = await cluster.NamespaceAsync();
+        var going = await ConfigMapAsync(ns, "going", owners: null);
+        var staying = await SecretAsync(ns, "staying");
+        await ConfigMapAsync(ns, "shared", new JsonArray((JsonNode)Reference(going, block: true)[0]!.DeepClone(), Reference(staying, block: false, kind: "Secret")[0]!.DeepClone()));
+
+        await cluster.KubectlOkAsync("delete", "configmap", "going", "-n", ns, "--cascade=foreground", "--timeout=60s");
+
+        var shared = await cluster.Client.GetAsync(ResourceRef.ConfigMaps, ns, "shared", Ct);
+        Assert.NotNull(shared);
+        var reference = Assert.Single(shared.Find("metadata.ownerReferences")!.AsArray());
+        Assert.Equal("Secret", reference!["kind"]!.ToString());
+    }
+
+    private static readonly ResourceRef ClusterRoles = new("rbac.authorization.k8s.io", "v1", "clusterroles", false);
+
+    // The note of the OwnerRefInvalidNamespace Warning about the object with uid, once it is there.
+    private async Task<string> InvalidNamespaceEventAsync(string ns, string uid)
+    {
+        var events = new ResourceRef("events.k8s.io", "v1", "events", true);
+        string? note = null;
+        await ClusterFixture.WaitAsync(async () =>
+        {
+            var list = await cluster.Client.ListAsync(events, ns, Ct);
+            note = (list["items"] as JsonArray ?? []).OfType<JsonObject>()
+                .FirstOrDefault(e => e.GetString("reason") == "OwnerRefInvalidNamespace" && e.GetString("type") == "Warning" && e.GetString("regarding.uid") == uid)?.GetString("note");
+            return note is not null;
+        }, "an OwnerRefInvalidNamespace event");
+        return note!;
+    }
+
+    // Objects of a kind in the namespace; ConfigMaps without the kube-root-ca.crt the namespace gets.
+    private async Task<int> CountAsync(ResourceRef resource, string ns, bool exceptRootCa = false) =>
+        (await cluster.Client.ListAsync(resource, ns, Ct))["items"]!.AsArray().OfType<JsonObject>().Count(o => !exceptRootCa || o.GetString("metadata.name") != "kube-root-ca.crt");
 
     private static JsonArray Reference(JsonObject owner, bool block, string kind = "ConfigMap") => new((JsonNode)new JsonObject
     {
