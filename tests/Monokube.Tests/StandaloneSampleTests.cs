@@ -3,7 +3,7 @@ using Monokube.TestSupport;
 namespace Monokube.Tests;
 
 /// <summary>
-/// The README's standalone route as a user runs it: samples/standalone/run-python-tests.sh starts monokube serve on a
+/// docs/testing-library.md's standalone route as a user runs it: samples/standalone/run-python-tests.sh starts monokube serve on a
 /// free port, points the Python suite at the kubeconfig it writes, and stops the server.
 /// </summary>
 public sealed class StandaloneSampleTests

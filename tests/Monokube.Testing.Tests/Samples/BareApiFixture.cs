@@ -3,7 +3,7 @@ using Monokube.Testing.Xunit;
 
 namespace Samples;
 
-// The README's subclass sample: other options for a fixture.
+// docs/testing-library.md's subclass sample: other options for a fixture.
 public sealed class BareApiFixture : MonokubeClusterFixture
 {
     protected override MonokubeClusterOptions CreateOptions() => new() { Controllers = false };

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Samples;
 
-/// <summary>The README's Python suite (samples/standalone/test_configmaps.py), pointed at a cluster's kubeconfig file.</summary>
+/// <summary>docs/testing-library.md's Python suite (samples/standalone/test_configmaps.py), pointed at a cluster's kubeconfig file.</summary>
 public class PythonSampleTests
 {
     [Fact]

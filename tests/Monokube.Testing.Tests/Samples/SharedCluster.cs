@@ -3,6 +3,6 @@ using Xunit;
 
 namespace Samples;
 
-// The README's collection sample: one cluster for every class in the collection (xUnit runs them one after another).
+// docs/testing-library.md's collection sample: one cluster for every class in the collection (xUnit runs them one after another).
 [CollectionDefinition(nameof(SharedCluster))]
 public sealed class SharedCluster : ICollectionFixture<MonokubeClusterFixture>;
