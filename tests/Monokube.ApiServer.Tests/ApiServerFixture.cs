@@ -22,9 +22,11 @@ public abstract class ApiServerFixture : IAsyncLifetime
     private EmbeddedControllers? _controllers;
     private Uri? _url;
 
-    // Only the garbage collector runs beside the API (kubectl delete --cascade waits for it); no other controller
-    // touches what the API tests create.
+    // Only the garbage collector (kubectl delete --cascade waits for it) and the serviceaccount controller (pods need
+    // their namespace's default ServiceAccount, as with kube) run beside the API; no other controller touches what the
+    // API tests create.
     private const string GarbageCollector = "garbage-collector-controller";
+    private const string ServiceAccounts = "serviceaccount-controller";
 
     /// <summary>The store behind the server (in process), or a client of the same etcd (native binary).</summary>
     public IObjectStore Store { get; private set; } = null!;
@@ -49,13 +51,13 @@ public abstract class ApiServerFixture : IAsyncLifetime
         Store = await CreateStoreAsync();
         if (!InProcessOnly && Environment.GetEnvironmentVariable("MONOKUBE_BIN") is { Length: > 0 })
         {
-            _process = await MonokubeProcess.ServeAsync(["--insecure-http", "--secure-port=0", "--controllers=" + GarbageCollector, .. ServeFlags()]);
+            _process = await MonokubeProcess.ServeAsync(["--insecure-http", "--secure-port=0", "--controllers=" + GarbageCollector + "," + ServiceAccounts, .. ServeFlags()]);
             _url = new Uri(_process.Url);
         }
         else
         {
             _server = await Hosting.ApiServer.StartAsync(new ApiServerOptions { BindAddress = IPAddress.Loopback, Port = 0, InsecureHttp = true }, Store);
-            _controllers = EmbeddedControllers.Start(_server, new ControllerOptions { Enabled = [GarbageCollector] }, leaderElect: false, TimeProvider.System, NullLoggerFactory.Instance);
+            _controllers = EmbeddedControllers.Start(_server, new ControllerOptions { Enabled = [GarbageCollector, ServiceAccounts] }, leaderElect: false, TimeProvider.System, NullLoggerFactory.Instance);
             _url = _server.Url;
         }
 

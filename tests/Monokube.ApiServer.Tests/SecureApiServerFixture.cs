@@ -23,7 +23,13 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
     /// <summary>The static token file: token, user, uid, groups.</summary>
     public const string StaticToken = "static-token-0123456789";
 
+    // admin, edit and view grant what the aggregation controller writes into them, and pods need their namespace's
+    // default ServiceAccount, as with kube-apiserver and its controller-manager.
+    private const string AggregationController = "clusterrole-aggregation-controller";
+    private const string ServiceAccounts = "serviceaccount-controller";
+
     private readonly TempDirectory _dir = new();
+    private Controllers.EmbeddedControllers? _controllers;
     private Hosting.ApiServer? _server;
     private MonokubeProcess? _process;
 
@@ -62,7 +68,7 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
         {
             _process = await MonokubeProcess.ServeAsync(
                 "--bind-address=127.0.0.1", "--secure-port=0", "--cert-dir", CertDir, "--token-auth-file", tokens,
-                "--enable-bootstrap-token-auth", "--write-kubeconfig", AdminKubeconfig, "--controllers=none",
+                "--enable-bootstrap-token-auth", "--write-kubeconfig", AdminKubeconfig, "--controllers=" + AggregationController + "," + ServiceAccounts, "--leader-elect=false",
                 "--requestheader-client-ca-file", frontProxyCa, "--requestheader-allowed-names", FrontProxyName,
                 "--requestheader-username-headers=X-Remote-User", "--requestheader-group-headers=X-Remote-Group",
                 "--requestheader-extra-headers-prefix=X-Remote-Extra-",
@@ -92,6 +98,7 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
                 },
             };
             _server = await Hosting.ApiServer.StartAsync(options, new MemoryObjectStore());
+            _controllers = Controllers.EmbeddedControllers.Start(_server, new Controllers.ControllerOptions { Enabled = [AggregationController, ServiceAccounts] }, leaderElect: false, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
             await _server.WriteAdminKubeconfigAsync(AdminKubeconfig, CancellationToken.None);
             Url = _server.Url.ToString().TrimEnd('/');
         }
@@ -99,6 +106,11 @@ public sealed class SecureApiServerFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        if (_controllers is not null)
+        {
+            await _controllers.DisposeAsync();
+        }
+
         if (_server is not null)
         {
             await _server.DisposeAsync();

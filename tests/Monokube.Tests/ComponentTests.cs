@@ -73,6 +73,9 @@ public sealed partial class ComponentTests
               conditions: [{type: Ready, status: "True"}]
             """, Token);
         await KubectlOkAsync(kubeconfig, "create", "-f", node);
+
+        // No controller-manager here: the pod's service account is made by hand, as beside a bare kube-apiserver.
+        await KubectlOkAsync(kubeconfig, "create", "serviceaccount", "default");
         await KubectlOkAsync(kubeconfig, "run", "p", "--image=nginx:1.25");
 
         await Eventually.WaitAsync(async () => (await Kubectl.RunAsync(Kubectl.Find(null), kubeconfig, "get", "pod", "p", "-o", "jsonpath={.spec.nodeName}")).Stdout == "n1", TimeSpan.FromSeconds(30), "the pod to be bound");

@@ -55,7 +55,9 @@ public sealed class RenderedApiserverCommandTests
         var admin = Path.Combine(assets, "auth", "admin.kubeconfig");
         var pod = dir.File("privileged.json");
         await File.WriteAllTextAsync(pod, """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"privileged"},"spec":{"containers":[{"name":"c","image":"busybox","securityContext":{"privileged":true}}]}}""", Token);
-        var (code, _, stderr) = await Kubectl.RunAsync(Kubectl.Find(null), admin, "create", "-n", "default", "-f", pod);
+        var (code, _, stderr) = await Kubectl.RunAsync(Kubectl.Find(null), admin, "create", "serviceaccount", "default", "-n", "default");
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = await Kubectl.RunAsync(Kubectl.Find(null), admin, "create", "-n", "default", "-f", pod);
         Assert.True(code == 0, stderr);
 
         // --advertise-address: the kubernetes Service's endpoint is the (expanded) host IP.

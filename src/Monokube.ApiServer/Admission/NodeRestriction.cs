@@ -15,7 +15,7 @@ namespace Monokube.ApiServer.Admission;
 /// only its own Node (not its taints, nor labels outside the kubelet's set), mirror pods bound to itself, the status of
 /// its pods, its own Lease and CSINode, the status of PVCs, tokens for pods on itself, and its own node CSRs.
 /// </summary>
-public sealed class NodeRestriction(IObjectStore store, ResourceRegistry registry, AuthorizerChain authorizer) : IAdmissionPlugin
+public sealed class NodeRestriction(IObjectStore store, ResourceRegistry registry, AuthorizerChain authorizer, KubernetesRelease release) : IAdmissionPlugin
 {
     private const string MirrorAnnotation = "kubernetes.io/config.mirror";
 
@@ -194,7 +194,7 @@ public sealed class NodeRestriction(IObjectStore store, ResourceRegistry registr
         }
     }
 
-    private static void NodeObject(AdmissionRequest request, string node)
+    private void NodeObject(AdmissionRequest request, string node)
     {
         if (request.Name != node)
         {
@@ -232,7 +232,8 @@ public sealed class NodeRestriction(IObjectStore store, ResourceRegistry registr
             throw Forbidden(request, $"node \"{node}\" is not allowed to modify taints");
         }
 
-        if (!SameList(obj.Find("metadata.ownerReferences"), old?.Find("metadata.ownerReferences")))
+        // Since kube 1.29 (not in 1.26): a node may not change its own ownerReferences.
+        if (release.HasNodeRestrictionsOf133 && !SameList(obj.Find("metadata.ownerReferences"), old?.Find("metadata.ownerReferences")))
         {
             throw Forbidden(request, $"node \"{node}\" is not allowed to modify ownerReferences");
         }
@@ -305,6 +306,12 @@ public sealed class NodeRestriction(IObjectStore store, ResourceRegistry registr
         if (pod.GetString("spec.nodeName") != node)
         {
             throw Forbidden(request, "node requested token bound to a pod scheduled on a different node");
+        }
+
+        // The audience a node may ask for is checked since kube 1.32 (ServiceAccountNodeAudienceRestriction).
+        if (!release.HasNodeRestrictionsOf133)
+        {
+            return;
         }
 
         var audiences = (tokenRequest.Find("spec.audiences") as JsonArray)?.Select(a => a?.ToString() ?? "").ToList() ?? [];

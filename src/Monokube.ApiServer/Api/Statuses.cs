@@ -37,9 +37,9 @@ public static class Statuses
 
     public static Status Invalid(ResourceDefinition resource, string? name, IReadOnlyList<StatusCause> causes) => new()
     {
-        Message = FieldErrors.InvalidMessage(resource.Kind, name, causes),
+        Message = FieldErrors.InvalidMessage(resource.QualifiedKind, name, causes),
         Reason = "Invalid",
-        Details = new StatusDetails { Name = name, Group = NullIfEmpty(resource.Group), Kind = resource.Kind, Causes = causes },
+        Details = new StatusDetails { Name = name, Group = NullIfEmpty(resource.ValidationGroup ?? resource.Group), Kind = resource.Kind, Causes = causes },
         Code = 422,
     };
 

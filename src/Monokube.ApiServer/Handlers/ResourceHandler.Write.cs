@@ -75,6 +75,11 @@ public sealed partial class ResourceHandler
             }
 
             resource.Strategy.PrepareForCreate(api.Strategy with { User = RequestUser.Get(context) }, resource, obj);
+            if (api.Strategy.DefaultServiceAccount && resource.Group.Length == 0 && resource.Plural == "pods" && obj.GetString("spec.serviceAccountName") is { Length: > 0 } account)
+            {
+                await ServiceAccountLookup.RequireAsync(api.Store, api.Time, resource, ns!, meta.Name!, account, context.RequestAborted);
+            }
+
             if (!applied)
             {
                 meta.Metadata.Remove("managedFields");

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Monokube.ApiServer.Api;
 using Monokube.ApiServer.Objects;
+using Monokube.ApiServer.Validation;
 using Monokube.ApiServer.Registry;
 using Monokube.ApiServer.Security;
 using Monokube.ApiServer.Security.Authentication;
@@ -41,35 +42,48 @@ public sealed class ReviewHandler(ApiContext api, SecurityContext security)
         await ObjectWriter.WriteBytesAsync(context, "application/json", JsonOutput.ToBytes(review));
     }
 
-    /// <summary>POST serviceaccounts/&lt;name&gt;/token: a bound, audience-scoped token for the service account.</summary>
+    /// <summary>
+    /// POST serviceaccounts/&lt;name&gt;/token: a bound, audience-scoped token for the service account, decided in
+    /// kube-apiserver's order: the body's name and namespace, the account, validation, admission, the bound object.
+    /// </summary>
     public async Task TokenRequestAsync(HttpContext context, string ns, string name)
     {
         var (request, _) = await RequestBody.ReadObjectAsync(context);
+        var meta = request.GetOrAddObject("metadata");
+        foreach (var (field, value, wanted, what) in new[] { ("metadata.name", meta.GetString("name"), name, "name"), ("metadata.namespace", meta.GetString("namespace"), ns, "namespace") })
+        {
+            if (!string.IsNullOrEmpty(value) && value != wanted)
+            {
+                throw new ApiException(TokenRequestInvalid(name, FieldErrors.Invalid(field, value, $"must match the service account {what} if specified")));
+            }
+        }
+
         var account = await api.Store.GetAsync($"/serviceaccounts/{ns}/{name}", context.RequestAborted);
         if (!account.IsOk)
         {
             throw new ApiException(Statuses.NotFound("", "serviceaccounts", name));
         }
 
+        var spec = request.GetOrAddObject("spec");
+        var seconds = spec.GetLong("expirationSeconds") ?? 3600;
+        spec["expirationSeconds"] = seconds;
+        if (seconds < 600 || seconds > 1L << 32)
+        {
+            // kube validates the request before naming it: the Status has an empty name.
+            throw new ApiException(TokenRequestInvalid("", FieldErrors.Invalid("spec.expirationSeconds", JsonValue.Create(seconds),
+                seconds < 600 ? "may not specify a duration less than 10 minutes" : "may not specify a duration larger than 2^32 seconds")));
+        }
+
         var serviceAccounts = api.Registry.Find("", "v1", "serviceaccounts")!;
         await api.Admission.ValidateAsync(new AdmissionRequest(RequestUser.Get(context), serviceAccounts, "token", AdmissionOperation.Create, ns, name, request, null), context.RequestAborted);
-        var spec = request.GetOrAddObject("spec");
-        var audiences = (spec["audiences"] as JsonArray)?.Select(a => a?.ToString() ?? "").Where(a => a.Length > 0).ToList() ?? [];
+
+        // Admission saw the audiences as asked (NodeRestriction matches them against the pod's volumes); unset,
+        // they are the API's.
+        var audiences = (spec["audiences"] as JsonArray)?.Select(a => a?.ToString() ?? "").ToList() ?? [];
         if (audiences.Count == 0)
         {
             audiences = [.. security.Tokens.EffectiveAudiences()];
-        }
-
-        var seconds = spec.GetLong("expirationSeconds") ?? 3600;
-        if (seconds < 600)
-        {
-            throw new ApiException(new Status
-            {
-                Message = "TokenRequest.authentication.k8s.io \"" + name + "\" is invalid: spec.expirationSeconds: Invalid value: " + seconds + ": may not specify a duration less than 10 minutes",
-                Reason = "Invalid",
-                Details = new StatusDetails { Name = name, Group = "authentication.k8s.io", Kind = "TokenRequest", Causes = [new StatusCause("FieldValueInvalid", "may not specify a duration less than 10 minutes", "spec.expirationSeconds")] },
-                Code = 422,
-            });
+            spec["audiences"] = new JsonArray([.. audiences.Select(a => (JsonNode)a)]);
         }
 
         var accountUid = StoredValueFormat.ReadUid(account.Object!.Value);
@@ -84,42 +98,82 @@ public sealed class ReviewHandler(ApiContext api, SecurityContext security)
             },
         };
 
+        var podBound = false;
         if (spec["boundObjectRef"] is JsonObject bound)
         {
-            var kind = bound.GetString("kind");
             var boundName = bound.GetString("name") ?? "";
-            var key = kind switch
+            var (group, version) = SplitApiVersion(bound.GetString("apiVersion") ?? "");
+            var kind = bound.GetString("kind") ?? "";
+            var (plural, key) = (group, kind) switch
             {
-                "Pod" => $"/pods/{ns}/{boundName}",
-                "Secret" => $"/secrets/{ns}/{boundName}",
-                "Node" => "/minions/" + boundName,
-                _ => throw new ApiException(Statuses.BadRequest($"cannot bind a token to a {kind}: Pod, Secret and Node are supported")),
+                ("", "Pod") => ("pods", $"/pods/{ns}/{boundName}"),
+                ("", "Secret") => ("secrets", $"/secrets/{ns}/{boundName}"),
+                ("", "Node") when api.Options.Release.HasNodeRestrictionsOf133 => ("nodes", "/minions/" + boundName),
+                _ => throw new ApiException(Statuses.BadRequest($"cannot bind token to object of type {group}/{version}, Kind={kind}")),
             };
             var stored = await api.Store.GetAsync(key, context.RequestAborted);
-            var uid = stored.IsOk ? StoredValueFormat.ReadUid(stored.Object!.Value) : null;
-            if (uid is null || (bound.GetString("uid") is { Length: > 0 } wanted && wanted != uid))
+            if (!stored.IsOk)
             {
-                throw new ApiException(Statuses.NotFound("", kind == "Node" ? "nodes" : kind!.ToLowerInvariant() + "s", boundName));
+                throw new ApiException(Statuses.NotFound("", plural, boundName));
+            }
+
+            var boundObject = JsonBodyParser.Parse(stored.Object!.Value) as JsonObject ?? [];
+            if (kind == "Pod" && (boundObject.GetString("spec.serviceAccountName") ?? "") != name)
+            {
+                throw new ApiException(Statuses.BadRequest($"cannot bind token for serviceaccount \"{name}\" to pod running with different serviceaccount name."));
+            }
+
+            var uid = boundObject.GetString("metadata.uid");
+            if (bound.GetString("uid") is { Length: > 0 } wanted && wanted != uid)
+            {
+                throw new ApiException(new Status
+                {
+                    Message = $"Operation cannot be fulfilled on {kind} \"{boundName}\": the UID in the bound object reference ({wanted}) does not match the UID in record. The object might have been deleted and then recreated",
+                    Reason = "Conflict",
+                    Details = new StatusDetails { Name = boundName, Kind = kind },
+                    Code = 409,
+                });
             }
 
             claims["kubernetes.io"]![kind.ToLowerInvariant()] = new JsonObject { ["name"] = boundName, ["uid"] = uid };
-            bound["uid"] = uid;
+            podBound = kind == "Pod";
         }
 
+        // --service-account-extend-token-expiration (on by default): a pod-bound token of the kubelet's default
+        // 3607 s, for the API's audiences, lasts a year and says when it should have been refreshed (warnafter).
         var now = api.Time.GetUtcNow();
-        var token = security.Tokens.Sign(claims, now, TimeSpan.FromSeconds(seconds));
+        var lifetime = TimeSpan.FromSeconds(seconds);
+        if (podBound && seconds == WarnOnlyExpirationSeconds && audiences.All(a => security.Tokens.EffectiveAudiences().Contains(a)))
+        {
+            claims["kubernetes.io"]!["warnafter"] = (now + lifetime).ToUnixTimeSeconds();
+            lifetime = TimeSpan.FromSeconds(ExtendedExpirationSeconds);
+        }
+
+        var token = security.Tokens.Sign(claims, now, lifetime);
         request["apiVersion"] = "authentication.k8s.io/v1";
         request["kind"] = "TokenRequest";
-        var meta = request.GetOrAddObject("metadata");
         meta["name"] = name;
         meta["namespace"] = ns;
-        meta["creationTimestamp"] = null;
-        spec["audiences"] = new JsonArray([.. audiences.Select(a => (JsonNode)a)]);
-        spec["expirationSeconds"] = seconds;
+        meta["creationTimestamp"] = KubeTime.Format(now);
         request["status"] = new JsonObject { ["token"] = token, ["expirationTimestamp"] = KubeTime.Format(now + TimeSpan.FromSeconds(seconds)) };
         context.Response.StatusCode = StatusCodes.Status201Created;
         await ObjectWriter.WriteBytesAsync(context, "application/json", JsonOutput.ToBytes(request));
     }
+
+    // kube's token.WarnOnlyBoundTokenExpirationSeconds and token.ExpirationExtensionSeconds.
+    private const long WarnOnlyExpirationSeconds = 3607;
+    private const long ExtendedExpirationSeconds = 365L * 24 * 60 * 60;
+
+    private static Status TokenRequestInvalid(string name, StatusCause cause) => new()
+    {
+        Message = FieldErrors.InvalidMessage("TokenRequest.authentication.k8s.io", name, [cause]),
+        Reason = "Invalid",
+        Details = new StatusDetails { Name = name.Length > 0 ? name : null, Group = "authentication.k8s.io", Kind = "TokenRequest", Causes = [cause] },
+        Code = 422,
+    };
+
+    private static (string Group, string Version) SplitApiVersion(string apiVersion) =>
+        apiVersion.IndexOf('/') is var slash and >= 0 ? (apiVersion[..slash], apiVersion[(slash + 1)..]) : ("", apiVersion);
 
     private async Task<JsonObject> TokenReviewAsync(JsonObject review, CancellationToken cancellationToken)
     {
@@ -188,7 +242,7 @@ public sealed class ReviewHandler(ApiContext api, SecurityContext security)
 
         if (NodeAuthorizer.NodeName(user) is not null)
         {
-            rules.AddRange(NodeAuthorizer.NodeRules);
+            rules.AddRange(security.NodeRules);
         }
 
         var resourceRules = new JsonArray();

@@ -34,7 +34,7 @@ internal sealed partial class ApiRoutes(ApiDispatcher dispatcher, HealthEndpoint
             switch (path.Length > 1 && path.EndsWith('/') ? path[..^1] : path)
             {
                 case "/version":
-                    return context.Response.WriteAsJsonAsync(KubernetesVersion.Info, ApiJsonContext.Relaxed.VersionInfo);
+                    return context.Response.WriteAsJsonAsync(options.Release.Info, ApiJsonContext.Relaxed.VersionInfo);
                 case "/.well-known/openid-configuration":
                     return IssuerDiscovery.ConfigurationAsync(context, security.Tokens, options);
                 case "/openid/v1/jwks":

@@ -84,7 +84,7 @@ public sealed class ApiServer : IAsyncDisposable
     {
         options.Validate();
         loggers ??= NullLoggerFactory.Instance;
-        var registry = ResourceRegistry.CreateBuiltin();
+        var registry = ResourceRegistry.CreateBuiltin(options.Release);
         var security = SecurityContext.Create(options, store, registry, TimeProvider.System, loggers);
         var stoppingSource = new CancellationTokenSource();
         var stopping = stoppingSource.Token;
@@ -133,7 +133,7 @@ public sealed class ApiServer : IAsyncDisposable
                 try
                 {
                     await SystemNamespaces.EnsureAsync(store, registry, TimeProvider.System, stopping);
-                    await BootstrapPolicyWriter.EnsureAsync(store, registry, TimeProvider.System, stopping);
+                    await BootstrapPolicyWriter.EnsureAsync(store, registry, options.Release, TimeProvider.System, stopping);
                     namespacesReady.TrySetResult();
                     return;
                 }
@@ -248,8 +248,9 @@ public sealed class ApiServer : IAsyncDisposable
                 return;
             }
 
-            // HTTPS only on the secure port; a client certificate is optional, but one that chains to neither the
-            // client CA nor the request-header CA fails the handshake, as in kube-apiserver (VerifyClientCertIfGiven).
+            // HTTPS only on the secure port; a client certificate is optional and any is taken in the handshake, as
+            // kube-apiserver's RequestClientCert: authentication verifies it, so a bad one is a 401, and a request
+            // that also carries a valid bearer token is that token's user.
             listen.Protocols = HttpProtocols.Http1AndHttp2;
             listen.Use(PlainHttpRejection.Middleware);
             listen.UseHttps(new HttpsConnectionAdapterOptions
@@ -257,7 +258,7 @@ public sealed class ApiServer : IAsyncDisposable
                 ServerCertificate = pki.ServingCertificate,
                 SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                ClientCertificateValidation = (certificate, _, _) => pki.ClientTrust.Accepts(certificate),
+                ClientCertificateValidation = (_, _, _) => true,
                 CheckCertificateRevocation = false,
             });
         });

@@ -10,6 +10,9 @@ public sealed class ApiServerOptions
     /// <summary>The port to listen on (kube-apiserver's --secure-port); 0 picks a free one.</summary>
     public int Port { get; init; } = 6443;
 
+    /// <summary>The Kubernetes release served (--emulated-version): /version, discovery, the bootstrap policy, the rules that changed.</summary>
+    public KubernetesRelease Release { get; init; } = KubernetesRelease.Default;
+
     /// <summary>Serve plain HTTP instead of HTTPS; only allowed on a loopback address.</summary>
     public bool InsecureHttp { get; init; }
 

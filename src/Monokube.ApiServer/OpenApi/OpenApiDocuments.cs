@@ -22,7 +22,7 @@ public static class OpenApiDocuments
         return Write(w =>
         {
             w.WriteString("openapi", "3.0.0");
-            WriteInfo(w);
+            WriteInfo(w, registry.Release);
             w.WriteStartObject("paths");
             foreach (var resource in registry.InGroupVersion(group, version).Where(IsPublished))
             {
@@ -46,7 +46,7 @@ public static class OpenApiDocuments
         return Write(w =>
         {
             w.WriteString("swagger", "2.0");
-            WriteInfo(w);
+            WriteInfo(w, registry.Release);
             w.WriteStartObject("paths");
             foreach (var resource in registry.Resources.Where(IsPublished))
             {
@@ -73,11 +73,11 @@ public static class OpenApiDocuments
         schemas.Require(ModelSchemas.For("V1DeleteOptions"), ("", "v1", "DeleteOptions"));
     }
 
-    private static void WriteInfo(Utf8JsonWriter w)
+    private static void WriteInfo(Utf8JsonWriter w, KubernetesRelease release)
     {
         w.WriteStartObject("info");
         w.WriteString("title", "Kubernetes");
-        w.WriteString("version", $"v{KubernetesVersion.Major}.{KubernetesVersion.Minor}.{KubernetesVersion.Patch}");
+        w.WriteString("version", $"v1.{release.Minor}.{release.Patch}");
         w.WriteEndObject();
     }
 

@@ -79,7 +79,7 @@ public static class BuiltinResources
                 strategy: new CertificateSigningRequestStrategy()),
             Resource("coordination.k8s.io", "v1", "Lease", "leases", true, "V1Lease"),
             Resource("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, "V1EndpointSlice"),
-            WithConverter(Resource("events.k8s.io", "v1", "Event", "events", true, "Eventsv1Event", shortNames: ["ev"], strategy: new EventStrategy(regarding: true)), new EventsV1Converter()),
+            WithConverter(Resource("events.k8s.io", "v1", "Event", "events", true, "Eventsv1Event", shortNames: ["ev"], strategy: new EventStrategy(regarding: true)), new EventsV1Converter(), validationGroup: ""),
 
             // networking, node, policy, scheduling, storage
             Resource("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false, "V1IngressClass"),
@@ -120,6 +120,17 @@ public static class BuiltinResources
         ];
     }
 
+    /// <summary>
+    /// The minor release whose kube-apiserver first serves a resource at its group and version by default (0: every
+    /// release monokube knows): SelfSubjectReview v1 came in 1.28, IPAddress and ServiceCIDR v1 in 1.33.
+    /// </summary>
+    public static int ServedSince(ResourceDefinition resource) => (resource.Group, resource.Version, resource.Plural) switch
+    {
+        ("authentication.k8s.io", "v1", "selfsubjectreviews") => 28,
+        ("networking.k8s.io", "v1", "ipaddresses" or "servicecidrs") => 33,
+        _ => 0,
+    };
+
     private static ResourceDefinition Review(string group, string kind, string plural, bool namespaced, string model) => new()
     {
         Group = group,
@@ -132,8 +143,9 @@ public static class BuiltinResources
         Virtual = true,
     };
 
-    private static ResourceDefinition WithConverter(ResourceDefinition resource, IStorageConverter converter) => new()
+    private static ResourceDefinition WithConverter(ResourceDefinition resource, IStorageConverter converter, string? validationGroup = null) => new()
     {
+        ValidationGroup = validationGroup,
         Group = resource.Group,
         Version = resource.Version,
         Kind = resource.Kind,

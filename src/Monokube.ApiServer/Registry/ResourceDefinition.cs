@@ -44,6 +44,15 @@ public sealed class ResourceDefinition
     /// <summary>Set when the resource is stored in another version than it is served in.</summary>
     public IStorageConverter? Converter { get; init; }
 
+    /// <summary>
+    /// The group kube's Invalid errors qualify the kind with: the group of the type kube validates, which is the
+    /// served group except where another group's registry serves it (events.k8s.io Events are core Events).
+    /// </summary>
+    public string? ValidationGroup { get; init; }
+
+    /// <summary>The kind as kube's Invalid messages name it: "Deployment.apps", "ConfigMap", "Widget.example.com".</summary>
+    public string QualifiedKind => (ValidationGroup ?? Group) is { Length: > 0 } group ? Kind + "." + group : Kind;
+
     /// <summary>The structural schema objects of this resource are decoded against (null: accept any fields).</summary>
     public Schema.SchemaNode? Schema
     {

@@ -18,12 +18,21 @@ public sealed class ResourceRegistry
 
     private Snapshot _snapshot;
 
-    public ResourceRegistry(IEnumerable<ResourceDefinition> resources)
+    public ResourceRegistry(IEnumerable<ResourceDefinition> resources, KubernetesRelease? release = null)
     {
         _snapshot = new Snapshot([.. resources]);
+        Release = release ?? KubernetesRelease.Default;
     }
 
-    public static ResourceRegistry CreateBuiltin() => new(BuiltinResources.All);
+    /// <summary>The built-in resources of a release (the default one when null): what its kube-apiserver serves of them.</summary>
+    public static ResourceRegistry CreateBuiltin(KubernetesRelease? release = null)
+    {
+        release ??= KubernetesRelease.Default;
+        return new(BuiltinResources.All.Where(r => release.Serves(BuiltinResources.ServedSince(r))), release);
+    }
+
+    /// <summary>The Kubernetes release whose API this registry serves.</summary>
+    public KubernetesRelease Release { get; }
 
     public IReadOnlyList<ResourceDefinition> Resources => _snapshot.Resources;
 

@@ -43,6 +43,9 @@ public sealed class SecurityContext : IAsyncDisposable
     /// <summary>A random bearer token, valid for this process's lifetime, that the server's own clients (its controllers) use.</summary>
     public string LoopbackToken { get; private init; } = "";
 
+    /// <summary>What a kubelet may do at all: the served release's system:node rules.</summary>
+    public IReadOnlyList<PolicyRule> NodeRules { get; private init; } = [];
+
     /// <summary>The admission plugins of the secure port (none when serving plain HTTP).</summary>
     public Admission.AdmissionChain Admission { get; private init; } = Monokube.ApiServer.Admission.AdmissionChain.None;
 
@@ -93,7 +96,7 @@ public sealed class SecurityContext : IAsyncDisposable
             chain.Add(mode switch
             {
                 "RBAC" => rbac,
-                "Node" => new NodeAuthorizer(Inform("/pods/", NodeAuthorizer.WhatItReadsOfAPod), Inform("/persistentvolumeclaims/"), Inform("/volumeattachments/")),
+                "Node" => new NodeAuthorizer(Inform("/pods/", NodeAuthorizer.WhatItReadsOfAPod), Inform("/persistentvolumeclaims/"), Inform("/volumeattachments/"), serverOptions.Release),
                 "AlwaysAllow" => new AlwaysAllowAuthorizer(),
                 _ => throw new ArgumentException($"unsupported authorization mode \"{mode}\" (Node, RBAC and AlwaysAllow are supported)"),
             });
@@ -104,7 +107,7 @@ public sealed class SecurityContext : IAsyncDisposable
         var requestHeader = pki is not null && options.RequestHeader.ClientCaFile is not null ? new RequestHeaderAuthenticator(options.RequestHeader, pki.ClientTrust) : null;
         var authenticator = new RequestAuthenticator(
             store, time, tokenFile, options.EnableBootstrapTokenAuth, tokens, options.AnonymousAuth, loopbackToken, requestHeader,
-            requestHeader is null ? null : pki!.ClientTrust.SignedByClientCa);
+            pki?.ClientTrust);
         var authorizer = new AuthorizerChain(chain);
 
         // Plain HTTP authenticates nobody (every request is system:masters), so it has nothing to restrict.
@@ -112,10 +115,10 @@ public sealed class SecurityContext : IAsyncDisposable
         [
             .. options.AuthorizationModes.Contains("RBAC") ? [new RbacEscalationCheck(authorizer, rbac)] : Array.Empty<Monokube.ApiServer.Admission.IAdmissionPlugin>(),
             .. serverOptions.AdmissionPlugins.Contains(Monokube.ApiServer.Admission.AdmissionPlugins.NodeRestriction)
-                ? [new Monokube.ApiServer.Admission.NodeRestriction(store, registry, authorizer)]
+                ? [new Monokube.ApiServer.Admission.NodeRestriction(store, registry, authorizer, serverOptions.Release)]
                 : Array.Empty<Monokube.ApiServer.Admission.IAdmissionPlugin>(),
         ]);
-        return new SecurityContext(pki, authenticator, authorizer, rbac, tokens, informers, ownsPki: options.LoadedPki is null) { Admission = admission, LoopbackToken = loopbackToken };
+        return new SecurityContext(pki, authenticator, authorizer, rbac, tokens, informers, ownsPki: options.LoadedPki is null) { Admission = admission, LoopbackToken = loopbackToken, NodeRules = BootstrapPolicy.For(serverOptions.Release).RulesOf("system:node") };
     }
 
     public async ValueTask DisposeAsync()

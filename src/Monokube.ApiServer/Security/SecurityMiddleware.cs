@@ -24,6 +24,13 @@ public sealed partial class SecurityMiddleware(RequestAuthenticator authenticato
         }
 
         var info = RequestInfoParser.Parse(context.Request.Method, context.Request.Path.Value ?? "/", context.Request.Query["watch"].ToString() is "true" or "1");
+        if (ImpersonationWithoutUser(context.Request.Headers) is { } requested)
+        {
+            // kube-apiserver's impersonation filter answers this with an internal error in plain text.
+            await WriteInternalErrorAsync(context, $"requested {requested} without impersonating a user");
+            return;
+        }
+
         try
         {
             user = await ImpersonateAsync(context, user);
@@ -103,11 +110,6 @@ public sealed partial class SecurityMiddleware(RequestAuthenticator authenticato
         var extra = headers.Where(h => h.Key.StartsWith("Impersonate-Extra-", StringComparison.OrdinalIgnoreCase)).ToList();
         if (name.Length == 0)
         {
-            if (groups.Count > 0 || uid.Length > 0 || extra.Count > 0)
-            {
-                throw new ApiException(Statuses.BadRequest("requested impersonation of groups, uid or extra without impersonating a user"));
-            }
-
             return user;
         }
 
@@ -156,6 +158,46 @@ public sealed partial class SecurityMiddleware(RequestAuthenticator authenticato
             : new UserInfo(name, uid.Length > 0 ? uid : null, groups, extras);
         return name == UserInfo.Anonymous ? impersonated : impersonated.WithAuthenticatedGroup();
     }
+
+    // Impersonate-Group, -Extra-* or -Uid without Impersonate-User: what was asked for, written as kube-apiserver
+    // writes its list of object references ([{Kind Namespace Name UID APIVersion ResourceVersion FieldPath} ...]).
+    private static string? ImpersonationWithoutUser(IHeaderDictionary headers)
+    {
+        if (headers["Impersonate-User"].ToString().Length > 0)
+        {
+            return null;
+        }
+
+        var requested = new List<string>();
+        requested.AddRange(headers["Impersonate-Group"].Select(g => Reference("Group", g ?? "", "", "")));
+        foreach (var (header, values) in headers.Where(h => h.Key.StartsWith("Impersonate-Extra-", StringComparison.OrdinalIgnoreCase)))
+        {
+            var key = Uri.UnescapeDataString(header["Impersonate-Extra-".Length..].ToLowerInvariant());
+            requested.AddRange(values.Select(v => Reference("UserExtra", v ?? "", "authentication.k8s.io/v1", key)));
+        }
+
+        if (headers["Impersonate-Uid"].ToString() is { Length: > 0 } uid)
+        {
+            requested.Add(Reference("UID", uid, "authentication.k8s.io/v1", ""));
+        }
+
+        return requested.Count == 0 ? null : "[" + string.Join(' ', requested) + "]";
+
+        static string Reference(string kind, string name, string apiVersion, string fieldPath) => $"{{{kind}  {name}  {apiVersion}  {fieldPath}}}";
+    }
+
+    // Go's http.Error after kube's InternalError: the request URI quoted, <, > and & escaped, plain text.
+    private static Task WriteInternalErrorAsync(HttpContext context, string error)
+    {
+        var uri = context.Request.Path.Value + context.Request.QueryString.Value;
+        var message = $"Internal Server Error: {GoQuote(uri)}: {error}".Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+        context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        return context.Response.WriteAsync(message + "\n");
+    }
+
+    private static string GoQuote(string text) => "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Debug, Message = "{Method} {Path}: unauthorized ({Reason})")]
     private static partial void LogUnauthorized(ILogger logger, string method, string path, string reason);

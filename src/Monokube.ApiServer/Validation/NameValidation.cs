@@ -114,21 +114,19 @@ public static class NameValidation
             return ["a qualified name " + QualifiedNameMessage.Replace("name part ", "", StringComparison.Ordinal) + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"];
         }
 
+        // As apimachinery's IsQualifiedName: an empty name part fails the pattern too, and says both.
         if (name.Length == 0)
         {
             errors.Add("name part must be non-empty");
         }
-        else
+        else if (name.Length > 63)
         {
-            if (name.Length > 63)
-            {
-                errors.Add("name part must be no more than 63 characters");
-            }
+            errors.Add("name part must be no more than 63 characters");
+        }
 
-            if (!IsQualifiedNamePart(name))
-            {
-                errors.Add(QualifiedNameMessage);
-            }
+        if (!IsQualifiedNamePart(name))
+        {
+            errors.Add(QualifiedNameMessage);
         }
 
         return errors;
@@ -196,7 +194,7 @@ public static class NameValidation
 
     private static bool IsQualifiedNamePart(string value)
     {
-        if (!char.IsAsciiLetterOrDigit(value[0]) || !char.IsAsciiLetterOrDigit(value[^1]))
+        if (value.Length == 0 || !char.IsAsciiLetterOrDigit(value[0]) || !char.IsAsciiLetterOrDigit(value[^1]))
         {
             return false;
         }

@@ -315,10 +315,13 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
         return last;
     }
 
-    // A record in the cluster that the bootstrap finished, readable with kubectl get events -n kube-system.
+    // A record in the cluster that the bootstrap finished, readable with kubectl get events -n kube-system. The
+    // Namespace it is about is cluster-scoped: kube-apiserver keeps such an event in kube-system only when it has an
+    // eventTime and names its reporter (otherwise only in default).
     private async Task RecordFinishedAsync(CancellationToken cancellationToken)
     {
-        var now = KubeTime.Format(time.GetUtcNow());
+        var at = time.GetUtcNow();
+        var now = KubeTime.Format(at);
         try
         {
             await client.CreateAsync(new ResourceRef("", "v1", "events", true), "kube-system", new JsonObject
@@ -331,6 +334,10 @@ public sealed class Pivot(RenderedAssets assets, StartOptions options, Bootstrap
                 ["message"] = $"monokube start handed the apiserver over after {board.Elapsed}",
                 ["type"] = "Normal",
                 ["source"] = new JsonObject { ["component"] = "monokube" },
+                ["eventTime"] = KubeTime.FormatMicro(at),
+                ["reportingComponent"] = "monokube",
+                ["reportingInstance"] = Environment.MachineName,
+                ["action"] = "HandOver",
                 ["firstTimestamp"] = now,
                 ["lastTimestamp"] = now,
                 ["count"] = 1,

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using Monokube.ApiServer;
 using Monokube.ApiServer.Admission;
 using Monokube.ApiServer.Hosting;
 using Monokube.ApiServer.Kubelet;
@@ -57,6 +58,7 @@ internal sealed class ServeCommand : ICommand
         var signingKey = flags.String("cluster-signing-key-file", "", "PEM private key of --cluster-signing-cert-file");
         var signingDuration = flags.Duration("cluster-signing-duration", TimeSpan.FromDays(365), "The longest certificate the CSR signer issues");
         var requestTimeout = flags.Duration("request-timeout", TimeSpan.FromMinutes(1), "How long a non-watch request may take before it gets a 504 Timeout");
+        var emulatedVersion = flags.String("emulated-version", KubernetesRelease.Default.Name, "The Kubernetes release whose API to serve, as kube-apiserver's flag (1.26 or 1.33, also as kube=1.26): /version, discovery, the default RBAC policy and the authorization and admission rules that changed between them");
         var portSharing = flags.Bool("permit-port-sharing", false, "Set SO_REUSEPORT on the listening socket, so other servers (a kube-apiserver) can share the port");
         var maxWatches = flags.Int("max-watches-per-client", 10_000, "Watches one client (user; address with --insecure-http) may hold open; more get 429");
         var allowPrivileged = flags.Bool("allow-privileged", true, "Let pods and pod templates have privileged containers (securityContext.privileged); with =false they are refused with 422, as kube-apiserver does (whose default is false)");
@@ -107,6 +109,10 @@ internal sealed class ServeCommand : ICommand
         {
             throw new CommandLineException($"unsupported --authorization-mode \"{unknownMode}\": Node, RBAC and AlwaysAllow are supported");
         }
+
+        var emulated = emulatedVersion.Value.StartsWith("kube=", StringComparison.Ordinal) ? emulatedVersion.Value[5..] : emulatedVersion.Value;
+        var release = KubernetesRelease.Parse(emulated)
+            ?? throw new CommandLineException($"unsupported --emulated-version \"{emulatedVersion.Value}\": monokube serves {string.Join(" and ", KubernetesRelease.Supported)}");
 
         var useEtcd = etcdServers.Value.Count > 0;
         if (storage.Changed && storage.Value == "memory" && useEtcd)
@@ -220,6 +226,7 @@ internal sealed class ServeCommand : ICommand
         {
             BindAddress = address,
             Port = port.Value,
+            Release = release,
             InsecureHttp = insecureHttp.Value,
             RequestTimeout = requestTimeout.Value,
             PermitPortSharing = portSharing.Value,
@@ -297,7 +304,7 @@ internal sealed class ServeCommand : ICommand
             await using var embedded = enabledControllers.Contains("none")
                 ? null
                 : EmbeddedControllers.Start(server, ControllerOptionsFor(server, enabledControllers, signingCert.Value, signingKey.Value, signingDuration.Value), leaderElect.Value, TimeProvider.System, loggerFactory);
-            using var release = new IdleHeapRelease(TimeProvider.System, loggerFactory.CreateLogger("Monokube.Memory"), afterStart: true);
+            using var heapRelease = new IdleHeapRelease(TimeProvider.System, loggerFactory.CreateLogger("Monokube.Memory"), afterStart: true);
             await context.Out.WriteLineAsync($"monokube: serving the Kubernetes API on {server.Url.ToString().TrimEnd('/')} (storage: {store.Name})");
             await context.Out.FlushAsync(CancellationToken.None);
             startPause.Dispose();

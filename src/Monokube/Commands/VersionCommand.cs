@@ -27,11 +27,11 @@ internal sealed class VersionCommand : ICommand
 
         if (output.Value == "json")
         {
-            await context.Out.WriteLineAsync(JsonSerializer.Serialize(KubernetesVersion.Info, CliJsonContext.Relaxed.VersionInfo));
+            await context.Out.WriteLineAsync(JsonSerializer.Serialize(KubernetesRelease.Default.Info, CliJsonContext.Relaxed.VersionInfo));
             return 0;
         }
 
-        await context.Out.WriteLineAsync($"monokube {KubernetesVersion.Monokube}\nKubernetes API {KubernetesVersion.GitVersion} ({KubernetesVersion.Info.Platform})");
+        await context.Out.WriteLineAsync($"monokube {KubernetesVersion.Monokube}\nKubernetes API {KubernetesRelease.Default.GitVersion} ({KubernetesVersion.Platform})\nKubernetes releases it can serve (serve --emulated-version): {string.Join(", ", KubernetesRelease.Supported)}");
         return 0;
     }
 }

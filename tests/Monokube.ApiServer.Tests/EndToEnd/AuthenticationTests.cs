@@ -37,16 +37,34 @@ public sealed class AuthenticationTests(SecureApiServerFixture server) : IClassF
     }
 
     [Fact]
-    public async Task A_certificate_from_another_ca_is_refused_in_the_handshake()
+    public async Task A_certificate_from_another_ca_is_a_401_and_a_valid_token_beside_it_still_authenticates()
     {
+        // kube-apiserver takes any client certificate in the handshake and verifies it in authentication: a foreign
+        // one is a 401, not a closed connection, and a bearer token that authenticates wins over it.
         using var foreign = SecureApiServerFixture.CreateForeignCa();
         var (cert, key) = SecureApiServerFixture.IssueClientCertificate(foreign, "mallory", "system:masters");
-        using var http = server.Http(clientCertificate: X509Certificate2.CreateFromPem(cert, key));
-        await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync("/api/v1/namespaces", TestContext.Current.CancellationToken));
+        using var certificate = X509Certificate2.CreateFromPem(cert, key);
+        using (var http = server.Http(clientCertificate: certificate))
+        {
+            using var response = await http.GetAsync("/api/v1/namespaces", TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        }
 
         var (code, _, stderr) = await server.KubectlAsync(server.KubeconfigForCertificate("mallory", cert, key), "get", "namespaces");
         Assert.NotEqual(0, code);
-        Assert.DoesNotContain("kube-system", stderr, StringComparison.Ordinal);
+        Assert.Contains("Unauthorized", stderr, StringComparison.Ordinal);
+
+        using var withToken = server.Http(bearer: SecureApiServerFixture.StaticToken, clientCertificate: certificate);
+        Assert.Equal("token-user", (await SelfSubjectReviewAsync(withToken))!["username"]!.ToString());
+    }
+
+    // The user a SelfSubjectReview names (null when the request is not allowed).
+    internal static async Task<JsonNode?> SelfSubjectReviewAsync(HttpClient http)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var content = new StringContent("""{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}""", Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync("/apis/authentication.k8s.io/v1/selfsubjectreviews", content, ct);
+        return response.StatusCode == HttpStatusCode.Created ? JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["status"]!["userInfo"] : null;
     }
 
     [Fact]

@@ -85,7 +85,8 @@ public sealed class AuthorizationTests(SecureApiServerFixture server) : IClassFi
         await server.AdminAsync("create", "clusterrolebinding", "watcher-" + suffix, "--clusterrole=watcher-" + suffix, "--user=watcher-" + suffix);
         var watcher = server.KubeconfigForUser("watcher-" + suffix);
 
-        Assert.Equal("yes", await CanIAsync(watcher, "list", "leases.coordination.k8s.io", "-A"));
+        // The aggregation controller writes the picked rules into the role; the authorizer reads the role's rules.
+        await Monokube.TestSupport.Eventually.WaitAsync(async () => await CanIAsync(watcher, "list", "leases.coordination.k8s.io", "-A") == "yes", TimeSpan.FromSeconds(30), "the watcher role to aggregate its rules");
         Assert.Equal("no", await CanIAsync(watcher, "delete", "leases.coordination.k8s.io", "-A"));
 
         // The built-in view role aggregates the rules labelled for it, as in kube.

@@ -116,6 +116,9 @@ public sealed class ClusterPolicyTests(MemoryApiServerFixture server) : IClassFi
     {
         var started = await Hosting.ApiServer.StartAsync(options, new MemoryObjectStore(), cancellationToken: Ct);
         await started.WriteAdminKubeconfigAsync(dir.File("kubeconfig"), Ct);
+
+        // No controllers run here: the account pods in default run as is made by hand, as beside a bare kube-apiserver.
+        await KubectlOkAsync(dir, "create", "serviceaccount", "default", "-n", "default");
         return started;
     }
 

@@ -126,9 +126,14 @@ public sealed class NodeAuthorizationTests(SecureApiServerFixture server) : ICla
              "spec":{"nodeName":"{{{nodeA}}}","containers":[{"name":"c","image":"busybox"}]}}
             """;
         await server.KubectlOkAsync(kubeconfig, "create", "-n", ns, "-f", Write(mirror));
+        // kube's ServiceAccount admission refuses these mirror pods (whoever creates them) before NodeRestriction.
         Assert.Contains(
-            $"node \"{nodeA}\" can not create pods that reference secrets",
+            "a mirror pod may not reference secrets",
             await RefusedAsync(kubeconfig, "create", "-n", ns, "-f", Write(mirror.Replace("static-", "secretive-", StringComparison.Ordinal).Replace("\"containers\"", "\"volumes\":[{\"name\":\"s\",\"secret\":{\"secretName\":\"used\"}}],\"containers\"", StringComparison.Ordinal))),
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "a mirror pod may not use ServiceAccountToken volume projections",
+            await RefusedAsync(kubeconfig, "create", "-n", ns, "-f", Write(mirror.Replace("static-", "tokened-", StringComparison.Ordinal).Replace("\"containers\"", "\"volumes\":[{\"name\":\"t\",\"projected\":{\"sources\":[{\"serviceAccountToken\":{\"path\":\"token\"}}]}}],\"containers\"", StringComparison.Ordinal))),
             StringComparison.Ordinal);
 
         var token = (await server.KubectlOkAsync(kubeconfig, "create", "token", "runner", "-n", ns, "--bound-object-kind=Pod", "--bound-object-name=pod-a", "--bound-object-uid=" + podUid)).Trim();

@@ -33,7 +33,7 @@ public sealed class SystemObjectsTests
             foreach (var kind in new[] { "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding" })
             {
                 var items = (await GetAsync(http, $"{Rbac}/{kind.ToLowerInvariant()}s?labelSelector=kubernetes.io/bootstrapping%3Drbac-defaults"))["items"]!.AsArray();
-                Assert.Equal(BootstrapPolicy.Objects.Count(o => o.Kind == kind), items.Count);
+                Assert.Equal(BootstrapPolicy.Default.Objects.Count(o => o.Kind == kind), items.Count);
             }
 
             var namespaces = (await GetAsync(http, "/api/v1/namespaces"))["items"]!.AsArray().Select(n => (string)n!["metadata"]!["name"]!);

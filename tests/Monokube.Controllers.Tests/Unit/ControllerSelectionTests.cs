@@ -32,16 +32,21 @@ public sealed class ControllerSelectionTests
             Assert.Equal(controller.Name, BuiltinControllers.Canonical(controller.Name));
         }
 
-        var roles = ApiServer.Security.Authorization.BootstrapPolicy.ClusterRoleBindings.Concat(ApiServer.Security.Authorization.BootstrapPolicy.RoleBindings)
-            .SelectMany(b => (b["subjects"] as System.Text.Json.Nodes.JsonArray ?? []).OfType<System.Text.Json.Nodes.JsonObject>())
-            .Where(s => s["kind"]?.ToString() == "ServiceAccount" && s["namespace"]?.ToString() == "kube-system")
-            .Select(s => s["name"]!.ToString())
-            .ToHashSet();
-
-        // The token controller acts as the component itself (it must work before any service account token does).
-        foreach (var controller in BuiltinControllers.All.Where(c => c.ServiceAccount.Length > 0))
+        // Under every release monokube serves, the controllers' accounts are bound (kube's policy for that release).
+        foreach (var release in ApiServer.KubernetesRelease.Supported)
         {
-            Assert.True(roles.Contains(controller.ServiceAccount), $"{controller.Name} acts as kube-system/{controller.ServiceAccount}, which no bootstrap binding names");
+            var policy = ApiServer.Security.Authorization.BootstrapPolicy.For(release);
+            var roles = policy.ClusterRoleBindings.Concat(policy.RoleBindings)
+                .SelectMany(b => (b["subjects"] as System.Text.Json.Nodes.JsonArray ?? []).OfType<System.Text.Json.Nodes.JsonObject>())
+                .Where(s => s["kind"]?.ToString() == "ServiceAccount" && s["namespace"]?.ToString() == "kube-system")
+                .Select(s => s["name"]!.ToString())
+                .ToHashSet();
+
+            // The token controller acts as the component itself (it must work before any service account token does).
+            foreach (var controller in BuiltinControllers.All.Where(c => c.ServiceAccount.Length > 0))
+            {
+                Assert.True(roles.Contains(controller.ServiceAccount), $"{controller.Name} acts as kube-system/{controller.ServiceAccount}, which no {release} bootstrap binding names");
+            }
         }
     }
 }

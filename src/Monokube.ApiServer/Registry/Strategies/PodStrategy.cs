@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Monokube.ApiServer.Api;
 using Monokube.ApiServer.Objects;
+using Monokube.ApiServer.Security.Authorization;
 using Monokube.ApiServer.Validation;
 
 namespace Monokube.ApiServer.Registry.Strategies;
@@ -39,6 +40,11 @@ public sealed class PodStrategy : ResourceStrategy
         // admission: every pod runs as a service account ("default" unless named), except mirror pods, which a
         // kubelet makes from static manifests and which may reference no API objects.
         var mirror = obj.Find("metadata.annotations") is JsonObject annotations && annotations.ContainsKey("kubernetes.io/config.mirror");
+        if (mirror && MirrorPodReference(spec) is { } forbidden)
+        {
+            throw new ApiException(Statuses.Forbidden(resource, obj.GetString("metadata.name"), forbidden));
+        }
+
         if (spec.GetString("serviceAccountName") is not { Length: > 0 })
         {
             if (spec.GetString("serviceAccount") is { Length: > 0 } legacy)
@@ -63,6 +69,27 @@ public sealed class PodStrategy : ResourceStrategy
         }
 
         obj["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = PodDefaults.QosClass(spec) };
+    }
+
+    // kube's ServiceAccount admission for mirror pods, whoever creates them: a static pod's mirror may refer to no
+    // service account, no Secret and no service-account token (a node could otherwise mint tokens through it).
+    private static string? MirrorPodReference(JsonObject spec)
+    {
+        if (spec.GetString("serviceAccountName") is { Length: > 0 } || spec.GetString("serviceAccount") is { Length: > 0 })
+        {
+            return "a mirror pod may not reference service accounts";
+        }
+
+        if (NodeAuthorizer.References(new JsonObject { ["spec"] = spec.DeepClone() }, "secrets").Count > 0)
+        {
+            return "a mirror pod may not reference secrets";
+        }
+
+        var projectsToken = (spec["volumes"] as JsonArray ?? []).OfType<JsonObject>()
+            .SelectMany(v => v.Find("projected.sources") as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Any(source => source["serviceAccountToken"] is JsonObject);
+        return projectsToken ? "a mirror pod may not use ServiceAccountToken volume projections" : null;
     }
 
     public override void Validate(JsonObject obj, List<StatusCause> causes)

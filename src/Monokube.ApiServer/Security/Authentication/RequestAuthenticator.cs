@@ -2,20 +2,24 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Monokube.ApiServer.Objects;
+using Monokube.ApiServer.Security.Pki;
 using Monokube.ApiServer.Serialization;
 using Monokube.Storage;
 
 namespace Monokube.ApiServer.Security.Authentication;
 
 /// <summary>
-/// Authenticates a request as kube-apiserver does, in its order: a front proxy's certificate with the user in
-/// request headers, a verified client certificate (CN = user, O = groups), then a bearer token (static token file,
-/// bootstrap token, service-account JWT), then anonymous. A certificate or bearer token that no authenticator
-/// accepts is a 401, never anonymous.
+/// Authenticates a request as kube-apiserver's union of authenticators does, in its order: a front proxy's
+/// certificate with the user in request headers, a client certificate (CN = user, O = groups; verified here, not in
+/// the TLS handshake, so a bad one is a 401 rather than a closed connection), then a bearer token (static token
+/// file, bootstrap token, service-account JWT). The first that names a user wins; one that fails (an expired or
+/// unknown certificate, a token nobody accepts) makes the request a 401 unless a later one names a user; a request
+/// that neither names nor fails anyone is anonymous.
 /// </summary>
-public sealed class RequestAuthenticator(
+public sealed partial class RequestAuthenticator(
     IObjectStore store,
     TimeProvider time,
     TokenFileAuthenticator? tokenFile,
@@ -24,8 +28,11 @@ public sealed class RequestAuthenticator(
     bool anonymous,
     string? loopbackToken = null,
     RequestHeaderAuthenticator? requestHeader = null,
-    Func<X509Certificate2, bool>? clientCaSigned = null)
+    ClientCertificateTrust? clientTrust = null)
 {
+    /// <summary>kube-apiserver's warning for "Bearer  token" (two spaces): the header is ignored.</summary>
+    public const string ExtraSpaceWarning = "299 - \"the provided Authorization header contains extra space before the bearer token, and is ignored\"";
+
     /// <summary>The user of the server's own loopback clients (its controllers), as kube-apiserver's loopback client.</summary>
     public static UserInfo Loopback { get; } = new("system:apiserver", null, [UserInfo.Masters, UserInfo.AllAuthenticated], new Dictionary<string, IReadOnlyList<string>>());
 
@@ -34,42 +41,39 @@ public sealed class RequestAuthenticator(
         string? failure = null;
         if (context.Connection.ClientCertificate is { } certificate)
         {
-            // Checked on every request, as kube-apiserver verifies the certificate of each: a connection opened
-            // with a certificate that has since expired does not keep its user.
-            var now = time.GetUtcNow().UtcDateTime;
-            if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
+            var expiry = Expiry(certificate);
+            if (requestHeader is not null)
             {
-                var notBefore = certificate.NotBefore.ToUniversalTime();
-                var notAfter = certificate.NotAfter.ToUniversalTime();
-                var when = now > notAfter ? "after " + Rfc3339(notAfter) : "before " + Rfc3339(notBefore);
-                return AuthenticationResult.Fail($"verifying certificate SN={certificate.SerialNumber}, CN={certificate.GetNameInfo(X509NameType.SimpleName, false)} failed: x509: certificate has expired or is not yet valid: current time {Rfc3339(now)} is {when}");
-            }
-
-            if (requestHeader?.Authenticate(certificate, context.Request.Headers) is { } proxied)
-            {
+                var proxied = expiry is null ? requestHeader.Authenticate(certificate, context.Request.Headers) : AuthenticationResult.Fail(expiry);
                 if (proxied.User is { } user)
                 {
                     return AuthenticationResult.Success(user.WithAuthenticatedGroup());
                 }
 
-                failure = proxied.Failure;
+                failure ??= proxied.Failure;
             }
 
-            // The handshake accepted a certificate of either CA; only the client CA's name their user.
-            if (clientCaSigned?.Invoke(certificate) ?? true)
+            var direct = expiry is not null ? AuthenticationResult.Fail(expiry)
+                : clientTrust is not null && !clientTrust.SignedByClientCa(certificate) ? AuthenticationResult.Fail($"verifying certificate {Describe(certificate)} failed: x509: certificate signed by unknown authority or not for client authentication")
+                : FromCertificate(certificate) is { } named ? AuthenticationResult.Success(named.WithAuthenticatedGroup())
+                : AuthenticationResult.NotApplicable;
+            if (direct.User is not null)
             {
-                return AuthenticationResult.Success(FromCertificate(certificate).WithAuthenticatedGroup());
+                return direct;
             }
 
-            failure ??= "the client certificate does not name a user: it is a front proxy's, and no username header was sent";
+            failure ??= direct.Failure;
         }
 
-        var header = context.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (BearerToken(context) is { } token)
         {
-            var token = header[7..].Trim();
             var result = await AuthenticateTokenAsync(token, serviceAccounts?.EffectiveAudiences() ?? [], context.RequestAborted);
-            return result.Handled ? result : AuthenticationResult.Fail("invalid bearer token");
+            if (result.User is not null)
+            {
+                return result;
+            }
+
+            failure ??= result.Failure ?? "invalid bearer token";
         }
 
         if (failure is not null)
@@ -79,6 +83,55 @@ public sealed class RequestAuthenticator(
 
         return anonymous ? AuthenticationResult.Success(UserInfo.AnonymousUser) : AuthenticationResult.Fail("no credentials");
     }
+
+    // The bearer token as kube reads the header: trimmed, split on single spaces, "bearer" in any case, the first word
+    // after it. "Bearer  token" (an empty first word) is ignored, with kube's warning.
+    private static string? BearerToken(HttpContext context)
+    {
+        var headers = context.Request.Headers.Authorization;
+        var value = headers.Count > 0 ? (headers[0] ?? "").Trim() : "";
+        if (value.Length == 0)
+        {
+            return null;
+        }
+
+        var parts = value.Split(' ', 3);
+        if (parts.Length < 2 || !parts[0].Equals("bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        if (parts[1].Length == 0)
+        {
+            if (parts.Length == 3)
+            {
+                context.Response.Headers.Append("Warning", ExtraSpaceWarning);
+            }
+
+            return null;
+        }
+
+        return parts[1];
+    }
+
+    // Checked on every request, as kube-apiserver verifies the certificate of each: a connection opened with a
+    // certificate that has since expired does not keep its user.
+    private string? Expiry(X509Certificate2 certificate)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var notBefore = certificate.NotBefore.ToUniversalTime();
+        var notAfter = certificate.NotAfter.ToUniversalTime();
+        if (now >= notBefore && now <= notAfter)
+        {
+            return null;
+        }
+
+        var when = now > notAfter ? "after " + Rfc3339(notAfter) : "before " + Rfc3339(notBefore);
+        return $"verifying certificate {Describe(certificate)} failed: x509: certificate has expired or is not yet valid: current time {Rfc3339(now)} is {when}";
+    }
+
+    private static string Describe(X509Certificate2 certificate) =>
+        $"SN={certificate.SerialNumber}, CN={CertificateSubject.CommonName(certificate)}";
 
     /// <summary>Authenticates a bearer token (also for TokenReview); NotApplicable when no authenticator knows it.</summary>
     public async ValueTask<AuthenticationResult> AuthenticateTokenAsync(string token, IReadOnlyList<string> audiences, CancellationToken cancellationToken)
@@ -108,19 +161,11 @@ public sealed class RequestAuthenticator(
         return AuthenticationResult.NotApplicable;
     }
 
-    public static UserInfo FromCertificate(X509Certificate2 certificate)
+    /// <summary>The user a client certificate names (CN = user, O = groups); null without a common name, as kube's x509 authenticator.</summary>
+    public static UserInfo? FromCertificate(X509Certificate2 certificate)
     {
-        var name = certificate.GetNameInfo(X509NameType.SimpleName, false);
-        var groups = new List<string>();
-        foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
-        {
-            if (rdn.GetSingleElementType().Value == "2.5.4.10" && rdn.GetSingleElementValue() is { } org)
-            {
-                groups.Add(org);
-            }
-        }
-
-        return new UserInfo(name, null, groups, new Dictionary<string, IReadOnlyList<string>>());
+        var (name, organizations) = CertificateSubject.Read(certificate);
+        return name.Length == 0 ? null : new UserInfo(name, null, organizations, new Dictionary<string, IReadOnlyList<string>>());
     }
 
     // Bootstrap tokens: "<id>.<secret>" with id [a-z0-9]{6} and secret [a-z0-9]{16}, stored in kube-system Secrets.
@@ -150,7 +195,7 @@ public sealed class RequestAuthenticator(
             return AuthenticationResult.Fail("the bootstrap token may not be used for authentication");
         }
 
-        if (Data("expiration") is { } expiration && (!KubeTime.TryParse(expiration, out var expires) || expires < time.GetUtcNow()))
+        if (Data("expiration") is { Length: > 0 } expiration && (!KubeTime.TryParse(expiration, out var expires) || expires <= time.GetUtcNow()))
         {
             return AuthenticationResult.Fail("the bootstrap token has expired");
         }
@@ -160,13 +205,23 @@ public sealed class RequestAuthenticator(
             return AuthenticationResult.Fail("the bootstrap token is being deleted");
         }
 
-        var groups = new List<string> { "system:bootstrappers" };
-        if (Data("auth-extra-groups") is { } extra)
+        // Extra groups must each be system:bootstrappers:<something>; one that is not refuses the whole token, as
+        // kube does (a token may not lift itself into system:masters or system:nodes). Sorted and unique, as kube's.
+        var groups = new SortedSet<string>(StringComparer.Ordinal) { "system:bootstrappers" };
+        if (Data("auth-extra-groups") is { Length: > 0 } extra)
         {
-            groups.AddRange(extra.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            foreach (var group in extra.Split(','))
+            {
+                if (!BootstrapGroupName().IsMatch(group))
+                {
+                    return AuthenticationResult.Fail($"bootstrap token {id}: auth-extra-groups \"{group}\" does not match {BootstrapGroupName()}");
+                }
+
+                groups.Add(group);
+            }
         }
 
-        return AuthenticationResult.Success(new UserInfo("system:bootstrap:" + id, null, groups, new Dictionary<string, IReadOnlyList<string>>()).WithAuthenticatedGroup());
+        return AuthenticationResult.Success(new UserInfo("system:bootstrap:" + id, null, [.. groups], new Dictionary<string, IReadOnlyList<string>>()).WithAuthenticatedGroup());
     }
 
     private async ValueTask<AuthenticationResult> ServiceAccountTokenAsync(string token, IReadOnlyList<string> audiences, CancellationToken cancellationToken)
@@ -291,6 +346,9 @@ public sealed class RequestAuthenticator(
             return null;
         }
     }
+
+    [GeneratedRegex("^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$")]
+    private static partial Regex BootstrapGroupName();
 
     private static string Rfc3339(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -19,7 +19,7 @@ public sealed class RequestHeaderAuthenticator(RequestHeaderOptions options, Cli
             return AuthenticationResult.Fail($"the certificate of {certificate.Subject} is not signed by the request-header CA");
         }
 
-        var commonName = certificate.GetNameInfo(X509NameType.SimpleName, false);
+        var commonName = CertificateSubject.CommonName(certificate);
         if (options.AllowedNames.Count > 0 && !options.AllowedNames.Contains(commonName, StringComparer.Ordinal))
         {
             return AuthenticationResult.Fail($"x509: subject with cn={commonName} is not in the allowed list");

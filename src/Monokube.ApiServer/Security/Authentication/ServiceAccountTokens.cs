@@ -38,6 +38,9 @@ public sealed class ServiceAccountTokens
     /// <summary>The issuer of the tokens kube-controller-manager's token controller puts in Secrets.</summary>
     public const string LegacyIssuer = "kubernetes/serviceaccount";
 
+    /// <summary>go-jose's default leeway, which kube's token validation uses: a minute either way.</summary>
+    private const long ClockSkewLeeway = 60;
+
     public string Issuer { get; }
 
     public IReadOnlyList<string> ApiAudiences { get; }
@@ -81,15 +84,22 @@ public sealed class ServiceAccountTokens
             return (null, "token issued by another issuer");
         }
 
+        // kube's validator, through go-jose: a bound token must expire; exp and nbf are checked with a minute's
+        // leeway for clock skew; a token without aud stands for the API's own audiences.
         var seconds = now.ToUnixTimeSeconds();
-        if (claims["exp"] is JsonValue exp && exp.TryGetValue<long>(out var expires) && expires < seconds)
+        if (NumericDate(claims["exp"]) is not { } expires)
         {
-            return (null, "token has expired");
+            return (null, "service account token has no expiration");
         }
 
-        if (claims["nbf"] is JsonValue nbf && nbf.TryGetValue<long>(out var notBefore) && notBefore > seconds + 60)
+        if (expires < seconds - ClockSkewLeeway)
         {
-            return (null, "token is not valid yet");
+            return (null, "service account token has expired");
+        }
+
+        if (NumericDate(claims["nbf"]) is { } notBefore && notBefore > seconds + ClockSkewLeeway)
+        {
+            return (null, "service account token is not valid yet");
         }
 
         var tokenAudiences = claims["aud"] switch
@@ -98,6 +108,11 @@ public sealed class ServiceAccountTokens
             JsonValue single => [single.ToString()],
             _ => [],
         };
+        if (tokenAudiences.Count == 0)
+        {
+            tokenAudiences = [.. EffectiveAudiences()];
+        }
+
         if (!tokenAudiences.Intersect(audiences, StringComparer.Ordinal).Any())
         {
             return (null, "token audiences are not accepted");
@@ -105,6 +120,13 @@ public sealed class ServiceAccountTokens
 
         return (claims, null);
     }
+
+    // A JWT NumericDate: seconds, whole or not.
+    private static long? NumericDate(JsonNode? node) =>
+        node is not JsonValue value ? null
+        : value.TryGetValue<long>(out var whole) ? whole
+        : value.TryGetValue<double>(out var fraction) && double.IsFinite(fraction) ? (long)Math.Floor(fraction)
+        : null;
 
     /// <summary>
     /// Checks a legacy token (a kubernetes.io/service-account-token Secret's, issuer kubernetes/serviceaccount):

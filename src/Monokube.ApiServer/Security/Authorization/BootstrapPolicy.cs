@@ -5,34 +5,45 @@ namespace Monokube.ApiServer.Security.Authorization;
 /// <summary>
 /// The default RBAC objects kube-apiserver's rbac/bootstrap-roles post-start hook creates — the user-facing roles
 /// (cluster-admin, admin, edit, view), discovery and basic-user, the node and bootstrap roles, the control-plane
-/// components' roles and every built-in controller's system:controller:* role — with their bindings, read from the
-/// embedded table <c>bootstrap-policy.tsv</c> (Kubernetes 1.33 with its default feature gates).
+/// components' roles and every built-in controller's system:controller:* role — with their bindings, for each
+/// <see cref="KubernetesRelease"/>, read from its embedded table <c>bootstrap-policy-1.NN.tsv</c> (that release with
+/// its default feature gates; 1.26's is the real kube-apiserver v1.26.1's, checked against it by a test).
 /// </summary>
-public static class BootstrapPolicy
+public sealed class BootstrapPolicy
 {
-    private static readonly Lazy<IReadOnlyList<BootstrapObject>> Loaded = new(Load);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<KubernetesRelease, BootstrapPolicy> Loaded = new();
+
+    private BootstrapPolicy(IReadOnlyList<BootstrapObject> objects)
+    {
+        Objects = objects;
+    }
+
+    /// <summary>The policy of the release monokube serves unless told otherwise.</summary>
+    public static BootstrapPolicy Default => For(KubernetesRelease.Default);
+
+    public static BootstrapPolicy For(KubernetesRelease release) => Loaded.GetOrAdd(release, r => new BootstrapPolicy(Load(r.PolicyTable)));
 
     /// <summary>Every object, in the order the hook writes them: ClusterRoles, ClusterRoleBindings, Roles, RoleBindings.</summary>
-    public static IReadOnlyList<BootstrapObject> Objects => Loaded.Value;
+    public IReadOnlyList<BootstrapObject> Objects { get; }
 
-    public static IReadOnlyList<JsonObject> ClusterRoles => Of("ClusterRole");
+    public IReadOnlyList<JsonObject> ClusterRoles => Of("ClusterRole");
 
-    public static IReadOnlyList<JsonObject> ClusterRoleBindings => Of("ClusterRoleBinding");
+    public IReadOnlyList<JsonObject> ClusterRoleBindings => Of("ClusterRoleBinding");
 
-    public static IReadOnlyList<JsonObject> Roles => Of("Role");
+    public IReadOnlyList<JsonObject> Roles => Of("Role");
 
-    public static IReadOnlyList<JsonObject> RoleBindings => Of("RoleBinding");
+    public IReadOnlyList<JsonObject> RoleBindings => Of("RoleBinding");
 
     /// <summary>The rules of a default ClusterRole (empty when there is none).</summary>
-    public static IReadOnlyList<PolicyRule> RulesOf(string clusterRole) =>
-        Loaded.Value.FirstOrDefault(o => o.Kind == "ClusterRole" && o.Name == clusterRole)?.Rules ?? [];
+    public IReadOnlyList<PolicyRule> RulesOf(string clusterRole) =>
+        Objects.FirstOrDefault(o => o.Kind == "ClusterRole" && o.Name == clusterRole)?.Rules ?? [];
 
-    private static JsonObject[] Of(string kind) => [.. Loaded.Value.Where(o => o.Kind == kind).Select(o => o.ToJson())];
+    private JsonObject[] Of(string kind) => [.. Objects.Where(o => o.Kind == kind).Select(o => o.ToJson())];
 
-    private static List<BootstrapObject> Load()
+    private static List<BootstrapObject> Load(string table)
     {
-        using var stream = typeof(BootstrapPolicy).Assembly.GetManifestResourceStream("bootstrap-policy.tsv")
-            ?? throw new InvalidOperationException("the bootstrap policy table is not embedded in the assembly");
+        using var stream = typeof(BootstrapPolicy).Assembly.GetManifestResourceStream(table)
+            ?? throw new InvalidOperationException($"the bootstrap policy table {table} is not embedded in the assembly");
         using var reader = new StreamReader(stream);
         var roles = new Dictionary<(string Kind, string Ns, string Name), BootstrapObject>();
         var bindings = new List<BootstrapObject>();

@@ -12,7 +12,7 @@ namespace Monokube.ApiServer.Security.Authorization;
 /// accounts, and touch only its own Lease and CSINode. It never denies outright: it has no opinion, with a reason
 /// that ends up in the 403, and RBAC decides next.
 /// </summary>
-public sealed class NodeAuthorizer(StoreInformer pods, StoreInformer persistentVolumeClaims, StoreInformer volumeAttachments) : IAuthorizer
+public sealed class NodeAuthorizer(StoreInformer pods, StoreInformer persistentVolumeClaims, StoreInformer volumeAttachments, KubernetesRelease release) : IAuthorizer
 {
     private static readonly string[] ContainerLists = ["initContainers", "containers", "ephemeralContainers"];
 
@@ -56,8 +56,8 @@ public sealed class NodeAuthorizer(StoreInformer pods, StoreInformer persistentV
 
     private const string NoRelationship = "no relationship found between node '{0}' and this object";
 
-    /// <summary>What a kubelet may do at all: the rules of the default system:node ClusterRole.</summary>
-    public static IReadOnlyList<PolicyRule> NodeRules { get; } = BootstrapPolicy.RulesOf("system:node");
+    /// <summary>What a kubelet may do at all: the rules of the release's default system:node ClusterRole.</summary>
+    public IReadOnlyList<PolicyRule> NodeRules { get; } = BootstrapPolicy.For(release).RulesOf("system:node");
 
     public static string? NodeName(UserInfo user) =>
         user.InGroup(NodesGroup) && user.Name.StartsWith(NodeUserPrefix, StringComparison.Ordinal) ? user.Name[NodeUserPrefix.Length..] : null;
@@ -99,8 +99,10 @@ public sealed class NodeAuthorizer(StoreInformer pods, StoreInformer persistentV
             ("", "secrets" or "configmaps") => ReadNamespaced(node, a),
             ("", "persistentvolumeclaims" or "persistentvolumes") or ("storage.k8s.io", "volumeattachments") => GetIndividual(node, a),
             ("", "serviceaccounts") => CreateToken(node, a),
-            ("", "nodes") => NodeAccess(node, a),
-            ("", "pods") => PodAccess(node, a),
+
+            // Nodes and pods are subdivided since kube 1.32 (AuthorizeNodeWithSelectors); before, the rules decide.
+            ("", "nodes") when release.HasNodeRestrictionsOf133 => NodeAccess(node, a),
+            ("", "pods") when release.HasNodeRestrictionsOf133 => PodAccess(node, a),
             ("coordination.k8s.io", "leases") => OwnObject(node, a, "leases", "a node lease",
                 "can only access node lease with the same name as the requesting node", "kube-node-lease"),
             ("storage.k8s.io", "csinodes") => OwnObject(node, a, "csinodes", "a CSINode",
@@ -109,7 +111,7 @@ public sealed class NodeAuthorizer(StoreInformer pods, StoreInformer persistentV
         };
     }
 
-    private static (AuthorizationDecision, string) Rules(AuthorizationAttributes a) =>
+    private (AuthorizationDecision, string) Rules(AuthorizationAttributes a) =>
         NodeRules.Any(r => r.Matches(a)) ? (AuthorizationDecision.Allow, "") : (AuthorizationDecision.NoOpinion, "");
 
     private static (AuthorizationDecision, string) Allow() => (AuthorizationDecision.Allow, "");
@@ -170,9 +172,14 @@ public sealed class NodeAuthorizer(StoreInformer pods, StoreInformer persistentV
 
     private (AuthorizationDecision, string) CreateToken(string node, AuthorizationAttributes a)
     {
+        if (!release.HasNodeRestrictionsOf133 && (a.Verb != "create" || a.Name.Length == 0))
+        {
+            return NoOpinion("can only create tokens for individual service accounts");
+        }
+
         if (a.Subresource != "token")
         {
-            return a.Subresource.Length == 0 ? Rules(a) : NoOpinion("can only create token subresource of serviceaccount");
+            return a.Subresource.Length == 0 && release.HasNodeRestrictionsOf133 ? Rules(a) : NoOpinion("can only create token subresource of serviceaccount");
         }
 
         if (a.Verb != "create" || a.Name.Length == 0)
@@ -184,7 +191,7 @@ public sealed class NodeAuthorizer(StoreInformer pods, StoreInformer persistentV
         return used ? Allow() : NoOpinion(string.Format(System.Globalization.CultureInfo.InvariantCulture, NoRelationship, node));
     }
 
-    private static (AuthorizationDecision, string) NodeAccess(string node, AuthorizationAttributes a)
+    private (AuthorizationDecision, string) NodeAccess(string node, AuthorizationAttributes a)
     {
         if (a.Verb is "get" or "list" or "watch" && a.Subresource.Length == 0)
         {
@@ -224,7 +231,7 @@ public sealed class NodeAuthorizer(StoreInformer pods, StoreInformer persistentV
             : NoOpinion(string.Format(System.Globalization.CultureInfo.InvariantCulture, NoRelationship, node));
     }
 
-    private static (AuthorizationDecision, string) OwnObject(string node, AuthorizationAttributes a, string resource, string what, string wrongName, string? requiredNamespace)
+    private (AuthorizationDecision, string) OwnObject(string node, AuthorizationAttributes a, string resource, string what, string wrongName, string? requiredNamespace)
     {
         if (a.Subresource.Length > 0 && resource == "csinodes")
         {

@@ -2,13 +2,13 @@ using System.Text.Json.Nodes;
 using Monokube.ApiServer.Caching;
 using Monokube.ApiServer.Objects;
 using Monokube.ApiServer.Security.Authentication;
-using Monokube.ApiServer.Selectors;
 
 namespace Monokube.ApiServer.Security.Authorization;
 
 /// <summary>
 /// The RBAC authorizer: a request is allowed when a rule of a (Cluster)Role bound to the user, one of its groups or
-/// its service account matches it. Aggregated ClusterRoles include the rules of the roles their selectors pick.
+/// its service account matches it. An aggregated ClusterRole grants the rules stored in it (the
+/// clusterrole-aggregation controller writes them there), as kube's authorizer reads it.
 /// Reads the RBAC objects from in-server caches; before a denial it lets the caches catch up with the store, so a
 /// binding created just before a request is honoured.
 /// </summary>
@@ -29,12 +29,12 @@ public sealed class RbacAuthorizer(StoreInformer clusterRoles, StoreInformer clu
     public Task CatchUpAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(clusterRoles.CatchUpAsync(cancellationToken), clusterRoleBindings.CatchUpAsync(cancellationToken), roles.CatchUpAsync(cancellationToken), roleBindings.CatchUpAsync(cancellationToken));
 
-    /// <summary>The rules a binding's roleRef grants (an aggregated ClusterRole's included), or null when the role does not exist.</summary>
+    /// <summary>The rules a binding's roleRef grants, or null when the role does not exist.</summary>
     public IReadOnlyList<PolicyRule>? RoleReferenceRules(string kind, string ns, string name)
     {
         if (kind == "ClusterRole")
         {
-            return clusterRoles.Items.ContainsKey("/clusterroles/" + name) ? ClusterRoleRules(name, []).ToList() : null;
+            return clusterRoles.Items.ContainsKey("/clusterroles/" + name) ? ClusterRoleRules(name).ToList() : null;
         }
 
         return roles.Items.TryGetValue($"/roles/{ns}/{name}", out var role) ? Rules(role).ToList() : null;
@@ -50,7 +50,7 @@ public sealed class RbacAuthorizer(StoreInformer clusterRoles, StoreInformer clu
         {
             if (Binds(binding, user, ""))
             {
-                foreach (var rule in ClusterRoleRules(binding.GetString("roleRef.name") ?? "", []))
+                foreach (var rule in ClusterRoleRules(binding.GetString("roleRef.name") ?? ""))
                 {
                     yield return rule;
                 }
@@ -71,7 +71,7 @@ public sealed class RbacAuthorizer(StoreInformer clusterRoles, StoreInformer clu
 
             var roleName = binding.GetString("roleRef.name") ?? "";
             var rules = binding.GetString("roleRef.kind") == "ClusterRole"
-                ? ClusterRoleRules(roleName, [])
+                ? ClusterRoleRules(roleName)
                 : roles.Items.TryGetValue($"/roles/{ns}/{roleName}", out var role) ? Rules(role) : [];
             foreach (var rule in rules)
             {
@@ -80,29 +80,10 @@ public sealed class RbacAuthorizer(StoreInformer clusterRoles, StoreInformer clu
         }
     }
 
-    private IEnumerable<PolicyRule> ClusterRoleRules(string name, HashSet<string> visited)
-    {
-        if (!visited.Add(name) || !clusterRoles.Items.TryGetValue("/clusterroles/" + name, out var role))
-        {
-            return [];
-        }
-
-        var rules = Rules(role).ToList();
-        if (role["aggregationRule"]?["clusterRoleSelectors"] is JsonArray selectors)
-        {
-            foreach (var (key, other) in clusterRoles.Items)
-            {
-                var otherName = key["/clusterroles/".Length..];
-                var labels = new ObjectMeta(other).Labels;
-                if (otherName != name && selectors.OfType<JsonObject>().Any(s => LabelSelector.FromObject(s).Matches(labels)))
-                {
-                    rules.AddRange(ClusterRoleRules(otherName, visited));
-                }
-            }
-        }
-
-        return rules;
-    }
+    // A ClusterRole's stored rules, as kube's authorizer reads them: an aggregated role grants what the
+    // clusterrole-aggregation controller has written into it, and nothing while no controller has.
+    private IEnumerable<PolicyRule> ClusterRoleRules(string name) =>
+        clusterRoles.Items.TryGetValue("/clusterroles/" + name, out var role) ? Rules(role) : [];
 
     private static IEnumerable<PolicyRule> Rules(JsonObject role) =>
         (role["rules"] as JsonArray)?.OfType<JsonObject>().Select(PolicyRule.FromJson) ?? [];

@@ -5,10 +5,11 @@ using System.Security.Cryptography.X509Certificates;
 namespace Monokube.ApiServer.Security.Pki;
 
 /// <summary>
-/// The CAs client certificates may chain to: --client-ca-file (the user is the certificate's subject) and
-/// --requestheader-client-ca-file (a front proxy that names the user in headers). The TLS handshake accepts either,
-/// as kube-apiserver's does; authentication then asks which one signed the certificate. Each certificate is checked
-/// once per connection (Kestrel hands every request of a connection the same certificate object).
+/// The CAs client certificates may chain to, for client authentication: --client-ca-file (the user is the
+/// certificate's subject) and --requestheader-client-ca-file (a front proxy that names the user in headers).
+/// Authentication asks which one signed a certificate (the handshake takes any, as kube-apiserver's). Each
+/// certificate is checked once per connection (Kestrel hands every request of a connection the same certificate
+/// object); its validity period is checked on every request by the authenticator.
 /// </summary>
 public sealed class ClientCertificateTrust(X509Certificate2Collection clientCas, X509Certificate2Collection requestHeaderCas)
 {
@@ -19,9 +20,6 @@ public sealed class ClientCertificateTrust(X509Certificate2Collection clientCas,
     public X509Certificate2Collection ClientCas { get; } = clientCas;
 
     public X509Certificate2Collection RequestHeaderCas { get; } = requestHeaderCas;
-
-    /// <summary>Whether the handshake may accept the certificate: it chains to either set of CAs.</summary>
-    public bool Accepts(X509Certificate2 certificate) => SignedByClientCa(certificate) || SignedByRequestHeaderCa(certificate);
 
     public bool SignedByClientCa(X509Certificate2 certificate) => VerdictFor(certificate).ClientCa;
 
