@@ -107,6 +107,26 @@ public sealed class ClusterPki : IDisposable
         return X509Certificate2.CreateFromPem(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 
+    /// <summary>Writes a kubeconfig for <paramref name="url"/> with a client certificate of the cluster CA for the user.</summary>
+    public string WriteCertificateKubeconfig(string path, string url, string user, params string[] groups)
+    {
+        using var certificate = IssueClient(string.Join(", ", groups.Select(g => "O=" + g).Prepend("CN=" + user)), notAfter: DateTimeOffset.UtcNow.AddDays(29));
+        var certFile = path + ".crt";
+        var keyFile = path + ".key";
+        File.WriteAllText(certFile, certificate.ExportCertificatePem() + "\n");
+        File.WriteAllText(keyFile, certificate.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem() + "\n");
+        File.WriteAllText(path, $"""
+            apiVersion: v1
+            kind: Config
+            clusters: [{"{"}name: c, cluster: {"{"}server: "{url}", certificate-authority: "{CaFile}"{"}"}{"}"}]
+            users: [{"{"}name: u, user: {"{"}client-certificate: "{certFile}", client-key: "{keyFile}"{"}"}{"}"}]
+            contexts: [{"{"}name: c, context: {"{"}cluster: c, user: u{"}"}{"}"}]
+            current-context: c
+
+            """);
+        return path;
+    }
+
     /// <summary>A self-signed CA the cluster does not trust.</summary>
     public static X509Certificate2 ForeignCa()
     {

@@ -134,6 +134,7 @@ public sealed class ApiServer : IAsyncDisposable
                 {
                     await SystemNamespaces.EnsureAsync(store, registry, TimeProvider.System, stopping);
                     await BootstrapPolicyWriter.EnsureAsync(store, registry, options.Release, TimeProvider.System, stopping);
+                    await SystemPriorityClasses.EnsureAsync(store, registry, TimeProvider.System, stopping);
                     namespacesReady.TrySetResult();
                     return;
                 }
@@ -153,15 +154,17 @@ public sealed class ApiServer : IAsyncDisposable
             ReadinessOnly: true));
         await Task.WhenAny(namespacesReady.Task, Task.Delay(TimeSpan.FromSeconds(2), cancellationToken));
         var port = new Uri(kestrel.Address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
-        StartKubernetesService(api, options, port, namespacesReady.Task, stopping);
+        var generatedCa = security.Pki?.GeneratedCa?.Certificate.ExportCertificatePem() + "\n";
+        var publisher = new ClusterInfoPublisher(api, security.Pki is null ? null : ClusterInfoPublisher.AuthenticationData(options.Security, generatedCa), options.PublishIdentityLease);
+        StartKubernetesService(api, options, port, publisher, namespacesReady.Task, stopping);
         var host = options.BindAddress.Equals(System.Net.IPAddress.Any) ? "127.0.0.1" : options.BindAddress.ToString();
         var scheme = options.InsecureHttp ? "http" : "https";
         return new ApiServer(kestrel, api, kubelet, stoppingSource, options.ShutdownTimeout, new Uri($"{scheme}://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}"), security, customResources, namespacesReady.Task);
     }
 
-    // The kubernetes Service and its endpoints once the default namespace exists, checked again every 10 s (kube's
-    // --endpoint-reconciler interval) so a deleted one comes back.
-    private static void StartKubernetesService(ApiContext api, ApiServerOptions options, int port, Task namespacesReady, CancellationToken stopping) =>
+    // The kubernetes Service and its endpoints, and what the server publishes about itself, once the system
+    // namespaces exist; checked again every 10 s (kube's --endpoint-reconciler interval) so a deleted one comes back.
+    private static void StartKubernetesService(ApiContext api, ApiServerOptions options, int port, ClusterInfoPublisher publisher, Task namespacesReady, CancellationToken stopping) =>
         _ = Task.Run(async () =>
         {
             try
@@ -174,6 +177,7 @@ public sealed class ApiServer : IAsyncDisposable
                     try
                     {
                         await KubernetesService.EnsureAsync(api, endpoint, port, stopping);
+                        await publisher.PublishAsync(stopping);
                     }
                     catch (StoreUnavailableException)
                     {

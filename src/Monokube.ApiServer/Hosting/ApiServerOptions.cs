@@ -10,6 +10,12 @@ public sealed class ApiServerOptions
     /// <summary>The port to listen on (kube-apiserver's --secure-port); 0 picks a free one.</summary>
     public int Port { get; init; } = 6443;
 
+    /// <summary>
+    /// Whether to hold kube-apiserver's identity Lease (kube-system/kube-apiserver-&lt;hash of the host name&gt;); off for
+    /// monokube start, whose managed kube-apiserver on the same host holds the Lease of that name.
+    /// </summary>
+    public bool PublishIdentityLease { get; init; } = true;
+
     /// <summary>The Kubernetes release served (--emulated-version): /version, discovery, the bootstrap policy, the rules that changed.</summary>
     public KubernetesRelease Release { get; init; } = KubernetesRelease.Default;
 

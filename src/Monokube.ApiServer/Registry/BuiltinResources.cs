@@ -2,15 +2,24 @@ using Monokube.ApiServer.Registry.Strategies;
 
 namespace Monokube.ApiServer.Registry;
 
-/// <summary>The built-in resources monokube serves, named and stored as kube-apiserver 1.33 does.</summary>
+/// <summary>
+/// The built-in resources monokube serves, named and stored as kube-apiserver does: those of 1.33 by default, of 1.26
+/// under --emulated-version=1.26 (without what came later).
+/// </summary>
 public static class BuiltinResources
 {
     private static readonly string[] ReadWrite = ["get", "patch", "update"];
     private static readonly string[] CreateOnly = ["create"];
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<KubernetesRelease, IReadOnlyList<ResourceDefinition>> Served = new();
 
-    public static IReadOnlyList<ResourceDefinition> All { get; } = Create();
+    /// <summary>The resources of the default release.</summary>
+    public static IReadOnlyList<ResourceDefinition> All => For(KubernetesRelease.Default);
 
-    private static List<ResourceDefinition> Create()
+    /// <summary>The resources kube-apiserver of <paramref name="release"/> serves by default (of those monokube has).</summary>
+    public static IReadOnlyList<ResourceDefinition> For(KubernetesRelease release) =>
+        Served.GetOrAdd(release, r => [.. Create(r).Where(resource => r.Serves(ServedSince(resource)))]);
+
+    private static List<ResourceDefinition> Create(KubernetesRelease release)
     {
         return
         [
@@ -42,7 +51,7 @@ public static class BuiltinResources
                     Sub("log", "", "v1", "Pod", ["get"]),
                     Sub("portforward", "", "v1", "PodPortForwardOptions", ["create", "get"]),
                     Sub("proxy", "", "v1", "PodProxyOptions", ["create", "delete", "get", "patch", "update"]),
-                    Sub("resize", "", "v1", "Pod", ReadWrite),
+                    .. release.Serves(33) ? [Sub("resize", "", "v1", "Pod", ReadWrite)] : Array.Empty<SubresourceDefinition>(),
                     Status("", "v1", "Pod"),
                 ],
                 strategy: new PodStrategy()),
@@ -95,6 +104,7 @@ public static class BuiltinResources
             Resource("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, "V1PriorityClass", shortNames: ["pc"]),
             Resource("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false, "V1CSIDriver"),
             Resource("storage.k8s.io", "v1", "CSINode", "csinodes", false, "V1CSINode"),
+            Resource("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities", true, "V1CSIStorageCapacity"),
             Resource("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, "V1StorageClass", shortNames: ["sc"]),
             Resource("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", false, "V1VolumeAttachment",
                 subresources: [Status("storage.k8s.io", "v1", "VolumeAttachment")]),

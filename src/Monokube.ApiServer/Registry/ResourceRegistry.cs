@@ -28,7 +28,7 @@ public sealed class ResourceRegistry
     public static ResourceRegistry CreateBuiltin(KubernetesRelease? release = null)
     {
         release ??= KubernetesRelease.Default;
-        return new(BuiltinResources.All.Where(r => release.Serves(BuiltinResources.ServedSince(r))), release);
+        return new(BuiltinResources.For(release), release);
     }
 
     /// <summary>The Kubernetes release whose API this registry serves.</summary>

@@ -82,6 +82,9 @@ internal sealed class StartCommand : ICommand
                 Port = port,
                 PermitPortSharing = true,
 
+                // The managed kube-apiserver on this host holds the identity Lease of this host's name.
+                PublishIdentityLease = false,
+
                 // The rendered kubelet and kube-proxy DaemonSets run privileged, as the rendered kube-apiserver allows
                 // (the default, said here because start depends on it).
                 AllowPrivileged = true,

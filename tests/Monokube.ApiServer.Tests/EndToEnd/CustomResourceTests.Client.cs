@@ -62,14 +62,15 @@ public abstract partial class CustomResourceTests
             return crd.Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true;
         }, TimeSpan.FromSeconds(30), "the CRD to be Established");
 
-        // A watch from the start hears everything below, in order.
+        // A watch from the (empty) list's resourceVersion hears everything below, in order, however late it starts.
+        var start = JsonSerializer.SerializeToNode(await client.CustomObjects.ListNamespacedCustomObjectAsync(group, "v1", ns, "widgets", cancellationToken: Token))!["metadata"]!["resourceVersion"]!.ToString();
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(Token);
         var events = new List<string>();
         var watch = Task.Run(async () =>
         {
             try
             {
-                await foreach (var (type, item) in client.CustomObjects.WatchListNamespacedCustomObjectAsync(group, "v1", ns, "widgets", cancellationToken: watching.Token))
+                await foreach (var (type, item) in client.CustomObjects.WatchListNamespacedCustomObjectAsync(group, "v1", ns, "widgets", resourceVersion: start, cancellationToken: watching.Token))
                 {
                     var obj = JsonSerializer.SerializeToNode(item)!;
                     lock (events)

@@ -8,15 +8,62 @@ using Monokube.TestSupport;
 namespace Monokube.ApiServer.Tests.EndToEnd;
 
 /// <summary>
-/// The objects every start writes (the system namespaces and the default RBAC policy, all in flight at once) on a
-/// real etcd: a new store gets every one of them, and a restart writes only what is missing, leaving what exists as
-/// it is, as kube-apiserver's post-start hooks do.
+/// The objects every start writes (the system namespaces, the default RBAC policy and the system PriorityClasses,
+/// all in flight at once) on a real etcd: a new store gets every one of them, and a restart writes only what is
+/// missing, leaving what exists as it is, as kube-apiserver's post-start hooks do; and what the server publishes
+/// for the other components (the authentication ConfigMap, its identity Lease).
 /// </summary>
 public sealed class SystemObjectsTests
 {
     private const string Rbac = "/apis/rbac.authorization.k8s.io/v1";
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_start_publishes_what_kube_apiserver_publishes_for_the_other_components()
+    {
+        using var dir = new TempDirectory();
+        await using var store = new Monokube.Storage.Memory.MemoryObjectStore();
+        var options = new ApiServerOptions { BindAddress = IPAddress.Loopback, Port = 0, Security = new Security.SecurityOptions { CertDir = dir.File("certs") } };
+        await using var server = await Hosting.ApiServer.StartAsync(options, store, cancellationToken: Ct);
+        await server.SystemObjectsReady.WaitAsync(Ct);
+        await server.WriteAdminKubeconfigAsync(dir.File("kubeconfig"), Ct);
+        var kubeconfig = dir.File("kubeconfig");
+
+        var classes = JsonNode.Parse(await KubectlOkAsync(kubeconfig, "get", "priorityclasses", "-o", "json"))!["items"]!.AsArray();
+        Assert.Equal(
+            ["system-cluster-critical=2000000000", "system-node-critical=2000001000"],
+            classes.Select(c => $"{c!["metadata"]!["name"]}={c["value"]}").Order(StringComparer.Ordinal));
+
+        // The authentication ConfigMap and the identity Lease come with the server's first reconcile.
+        JsonNode? authentication = null;
+        await Eventually.WaitAsync(async () =>
+        {
+            var (code, stdout, _) = await Kubectl.RunAsync(Kubectl.Find(null), kubeconfig, "get", "configmap", "-n", "kube-system", "extension-apiserver-authentication", "-o", "json");
+            authentication = code == 0 ? JsonNode.Parse(stdout) : null;
+            return authentication is not null;
+        }, TimeSpan.FromSeconds(30), "extension-apiserver-authentication");
+        Assert.Equal(await File.ReadAllTextAsync(Path.Combine(dir.File("certs"), "ca.crt"), Ct), authentication!["data"]!["client-ca-file"]!.ToString());
+
+        var lease = JsonNode.Parse(await KubectlOkAsync(kubeconfig, "get", "lease", "-n", "kube-system", "-l", "k8s.io/component=kube-apiserver", "-o", "json"))!["items"]![0]!;
+        Assert.Equal(ClusterInfoPublisher.LeaseName(Environment.MachineName), lease["metadata"]!["name"]!.ToString());
+        Assert.Equal(3600, lease["spec"]!["leaseDurationSeconds"]!.GetValue<int>());
+        Assert.StartsWith(lease["metadata"]!["name"] + "_", lease["spec"]!["holderIdentity"]!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_identity_lease_is_named_as_kube_apiserver_names_it()
+    {
+        // kube-apiserver v1.26.1 on the host "vm" holds kube-system/kube-apiserver-lphjr5z7h3imqn7sokpnsue3ha.
+        Assert.Equal("kube-apiserver-lphjr5z7h3imqn7sokpnsue3ha", ClusterInfoPublisher.LeaseName("vm"));
+    }
+
+    private static async Task<string> KubectlOkAsync(string kubeconfig, params string[] args)
+    {
+        var (code, stdout, stderr) = await Kubectl.RunAsync(Kubectl.Find(null), kubeconfig, args);
+        Assert.True(code == 0, $"kubectl {string.Join(' ', args)} exited {code}:\n{stderr}");
+        return stdout;
+    }
 
     [Fact]
     public async Task A_restart_recreates_what_is_missing_and_leaves_what_exists_as_it_is()
