@@ -35,6 +35,14 @@ public sealed class CustomResourceStrategy : ResourceStrategy
         ApplyDefaults(obj, _schema);
     }
 
+    /// <summary>kube's custom-resource status strategy: the whole stored object, with the request's status only.</summary>
+    public override JsonObject PrepareForStatusUpdate(StrategyContext context, JsonObject obj, JsonObject old)
+    {
+        var result = (JsonObject)old.DeepClone();
+        result.SetOrRemove("status", obj["status"]?.DeepClone());
+        return result;
+    }
+
     public override void PrepareForUpdate(StrategyContext context, ResourceDefinition resource, JsonObject obj, JsonObject old)
     {
         base.PrepareForUpdate(context, resource, obj, old);

@@ -292,11 +292,20 @@ public sealed partial class ResourceHandler
     }
 
     // certificatesigningrequests/approval changes only the Approved/Denied/Failed conditions.
+    // kube's CSR approval strategy: the spec and the status but its conditions come from the stored object, the
+    // conditions and the metadata from the request.
     private static JsonObject PrepareForApproval(JsonObject obj, JsonObject old)
     {
         var result = (JsonObject)old.DeepClone();
         var conditions = obj.Find("status.conditions")?.DeepClone();
         result.GetOrAddObject("status").SetOrRemove("conditions", conditions);
+        if (obj["metadata"] is JsonObject metadata)
+        {
+            var kept = (JsonObject)metadata.DeepClone();
+            kept.SetOrRemove("generation", old.Find("metadata.generation")?.DeepClone());
+            result["metadata"] = kept;
+        }
+
         return result;
     }
 

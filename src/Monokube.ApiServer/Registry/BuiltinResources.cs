@@ -107,7 +107,8 @@ public static class BuiltinResources
             Resource("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities", true, "V1CSIStorageCapacity"),
             Resource("storage.k8s.io", "v1", "StorageClass", "storageclasses", false, "V1StorageClass", shortNames: ["sc"]),
             Resource("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", false, "V1VolumeAttachment",
-                subresources: [Status("storage.k8s.io", "v1", "VolumeAttachment")]),
+                subresources: [Status("storage.k8s.io", "v1", "VolumeAttachment")],
+                strategy: new ResourceStrategy { MetadataKeptOnStatusUpdate = ["labels", "annotations", "finalizers", "ownerReferences"] }),
 
             // rbac
             Rbac("ClusterRoleBinding", "clusterrolebindings", false, "V1ClusterRoleBinding"),

@@ -56,10 +56,29 @@ public class ResourceStrategy
         }
     }
 
-    /// <summary>An update through /status: everything but the status comes from the stored object.</summary>
+    /// <summary>
+    /// Metadata an update through /status takes from the stored object rather than the request (kube's status
+    /// strategies: labels for Deployments, ownerReferences for pods, labels, annotations, finalizers and
+    /// ownerReferences for VolumeAttachments; nothing for most).
+    /// </summary>
+    public IReadOnlyList<string> MetadataKeptOnStatusUpdate { get; init; } = [];
+
+    /// <summary>
+    /// An update through /status, as kube's status strategies make it: the spec (every top-level field but metadata
+    /// and status) and the generation come from the stored object, the status and the metadata from the request
+    /// (less <see cref="MetadataKeptOnStatusUpdate"/>); the caller then keeps what no update may change.
+    /// </summary>
     public virtual JsonObject PrepareForStatusUpdate(StrategyContext context, JsonObject obj, JsonObject old)
     {
         var result = (JsonObject)old.DeepClone();
+        var metadata = obj["metadata"] is JsonObject sent ? (JsonObject)sent.DeepClone() : [];
+        var oldMetadata = old["metadata"] as JsonObject ?? [];
+        foreach (var field in MetadataKeptOnStatusUpdate.Append("generation"))
+        {
+            metadata.SetOrRemove(field, oldMetadata[field]?.DeepClone());
+        }
+
+        result["metadata"] = metadata;
         result.SetOrRemove("status", obj["status"]?.DeepClone());
         return result;
     }

@@ -407,6 +407,37 @@ public abstract class RestSemanticsTests(ApiServerFixture server)
     }
 
     [Fact]
+    public async Task A_status_update_takes_metadata_from_the_request_as_kubes_status_strategies_do()
+    {
+        var ns = await NamespaceAsync();
+        const string patch = "application/merge-patch+json";
+        var deployments = $"/apis/apps/v1/namespaces/{ns}/deployments";
+        await SendAsync(HttpMethod.Post, deployments, """
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d","labels":{"l":"1"}},"spec":{"selector":{"matchLabels":{"a":"b"}},
+             "template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x"}]}}}}
+            """);
+
+        // A Deployment's /status keeps the request's annotations (the controller records the revision so) but not
+        // its labels, and never its spec.
+        var deployment = await JsonAsync(await SendAsync(HttpMethod.Patch, deployments + "/d/status",
+            """{"metadata":{"labels":{"l":"2"},"annotations":{"deployment.kubernetes.io/revision":"1"}},"spec":{"replicas":9},"status":{"observedGeneration":1}}""", patch));
+        Assert.Equal("1", deployment["metadata"]!["annotations"]!["deployment.kubernetes.io/revision"]!.ToString());
+        Assert.Equal("1", deployment["metadata"]!["labels"]!["l"]!.ToString());
+        Assert.Equal(1, deployment["spec"]!["replicas"]!.GetValue<int>());
+        Assert.Equal(1, deployment["status"]!["observedGeneration"]!.GetValue<int>());
+        Assert.Equal(1, deployment["metadata"]!["generation"]!.GetValue<int>());
+
+        // A pod's /status may change labels and annotations, not its ownerReferences.
+        var pods = $"/api/v1/namespaces/{ns}/pods";
+        await SendAsync(HttpMethod.Post, pods, """{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"x"}]}}""");
+        var pod = await JsonAsync(await SendAsync(HttpMethod.Patch, pods + "/p/status",
+            """{"metadata":{"labels":{"seen":"yes"},"ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap","name":"x","uid":"00000000-0000-0000-0000-000000000001"}]},"status":{"phase":"Running"}}""", patch));
+        Assert.Equal("yes", pod["metadata"]!["labels"]!["seen"]!.ToString());
+        Assert.Null(pod["metadata"]!["ownerReferences"]);
+        Assert.Equal("Running", pod["status"]!["phase"]!.ToString());
+    }
+
+    [Fact]
     public async Task Events_written_through_events_k8s_io_are_core_events_and_back()
     {
         var ns = await NamespaceAsync();

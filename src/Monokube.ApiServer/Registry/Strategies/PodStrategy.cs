@@ -15,6 +15,9 @@ public sealed class PodStrategy : ResourceStrategy
     public PodStrategy()
     {
         ReturnsDeletedObject = true;
+
+        // kube's pod status strategy keeps the ownerReferences (old kubelets corrupted them through /status).
+        MetadataKeptOnStatusUpdate = ["ownerReferences"];
     }
 
     private static readonly string[] MutableSpecFields = ["activeDeadlineSeconds", "terminationGracePeriodSeconds", "tolerations"];

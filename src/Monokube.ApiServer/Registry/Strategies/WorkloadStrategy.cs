@@ -19,6 +19,9 @@ public sealed class WorkloadStrategy : ResourceStrategy
     {
         _kind = kind;
         TracksGeneration = true;
+
+        // kube's Deployment status strategy resets the labels too (the others only the spec).
+        MetadataKeptOnStatusUpdate = kind == "Deployment" ? ["labels"] : [];
     }
 
     public override IReadOnlyDictionary<string, Func<JsonObject, string?>> SelectableFields => _kind == "Job"
