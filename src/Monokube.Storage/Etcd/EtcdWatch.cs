@@ -155,6 +155,11 @@ internal sealed partial class EtcdWatch : IStoreWatch
             {
                 break;
             }
+            catch (ObjectDisposedException) when (_stop.IsCancellationRequested)
+            {
+                // Disposed while reading: the call was torn down under the read.
+                break;
+            }
 
             _call?.Dispose();
             _call = null;
