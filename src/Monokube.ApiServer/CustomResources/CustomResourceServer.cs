@@ -100,7 +100,9 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         var signatures = new Dictionary<string, string>(StringComparer.Ordinal);
         // Names already accepted are held first; then the oldest CRD wins a name two ask for.
         var claims = new CrdNameClaims();
-        var ordered = _crds.Items.OrderBy(i => i.Value.GetString("metadata.creationTimestamp"), StringComparer.Ordinal).ThenBy(i => i.Key, StringComparer.Ordinal).ToList();
+        // CRDs kube-apiserver 1.26 wrote (stored as v1beta1) are read as v1.
+        var ordered = _crds.Items.Select(i => (i.Key, Value: AsServed(i.Value)))
+            .OrderBy(i => i.Value.GetString("metadata.creationTimestamp"), StringComparer.Ordinal).ThenBy(i => i.Key, StringComparer.Ordinal).ToList();
         foreach (var (key, crd) in ordered.Where(i => HasCondition(i.Value, "NamesAccepted", "True") && i.Value.Find("status.acceptedNames") is JsonObject))
         {
             claims.Claim(key, crd, (JsonObject)crd.Find("status.acceptedNames")!);
@@ -206,6 +208,9 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
         }
     }
 
+    private JsonObject AsServed(JsonObject stored) =>
+        _crdResource.Converter is { } converter && stored.GetString("apiVersion") != "apiextensions.k8s.io/v1" ? converter.FromStorage((JsonObject)stored.DeepClone()) : stored;
+
     private static IReadOnlyList<string> Strings(JsonNode? node) =>
         [.. (node as JsonArray ?? []).Select(n => n?.ToString()).OfType<string>()];
 
@@ -224,7 +229,7 @@ public sealed partial class CustomResourceServer : IAsyncDisposable
             return;
         }
 
-        var crd = ObjectWriter.Parse(stored.Object!.Value);
+        var crd = AsServed(ObjectWriter.Parse(stored.Object!.Value));
         if (WithStatus(crd, conflict))
         {
             // A lost race (the CRD changed meanwhile) is retried by the change event that caused it.

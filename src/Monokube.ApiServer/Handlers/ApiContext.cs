@@ -16,7 +16,7 @@ public sealed class ApiContext(ResourceRegistry registry, IObjectStore store, Ti
 
     public ApiServerOptions Options { get; } = options;
 
-    public StrategyContext Strategy { get; } = new(time) { DefaultServiceAccount = options.AdmissionPlugins.Contains(Monokube.ApiServer.Admission.AdmissionPlugins.ServiceAccount) };
+    public StrategyContext Strategy { get; } = new(time) { DefaultServiceAccount = options.AdmissionPlugins.Contains(Monokube.ApiServer.Admission.AdmissionPlugins.ServiceAccount), Release = options.Release };
 
     /// <summary>The admission plugins (RBAC escalation, NodeRestriction when on) every write passes.</summary>
     public Admission.AdmissionChain Admission { get; } = admission;

@@ -75,6 +75,7 @@ public sealed partial class ResourceHandler
             }
 
             resource.Strategy.PrepareForCreate(api.Strategy with { User = RequestUser.Get(context) }, resource, obj);
+            KubeDefaults.Apply(resource, obj);
             if (api.Strategy.DefaultServiceAccount && resource.Group.Length == 0 && resource.Plural == "pods" && obj.GetString("spec.serviceAccountName") is { Length: > 0 } account)
             {
                 await ServiceAccountLookup.RequireAsync(api.Store, api.Time, resource, ns!, meta.Name!, account, context.RequestAborted);
@@ -214,6 +215,8 @@ public sealed partial class ResourceHandler
             {
                 resource.Strategy.PrepareForUpdate(api.Strategy with { User = RequestUser.Get(context) }, resource, obj, old);
             }
+
+            KubeDefaults.Apply(resource, obj);
 
             var subresource = fieldsSubresource ?? kind switch
             {

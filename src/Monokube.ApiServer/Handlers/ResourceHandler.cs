@@ -174,7 +174,7 @@ public sealed partial class ResourceHandler(ApiContext api, ReviewHandler review
     }
 
     /// <summary>The object's JSON as served: the stored value with metadata.resourceVersion set to its revision.</summary>
-    private static byte[] Served(ResourceDefinition resource, StoredObject stored) => resource.Converter is null
+    private static byte[] Served(ResourceDefinition resource, StoredObject stored) => resource.Converter is null && !Registry.Strategies.KubeDefaults.AppliesOnRead(resource)
         ? StoredValueFormat.WithResourceVersion(stored.Value, stored.ModRevision)
         : Serialization.JsonOutput.ToBytes(Decode(resource, stored));
 
@@ -187,6 +187,11 @@ public sealed partial class ResourceHandler(ApiContext api, ReviewHandler review
         if (resource.Converter is { } converter)
         {
             obj = converter.FromStorage(obj);
+        }
+
+        if (Registry.Strategies.KubeDefaults.AppliesOnRead(resource))
+        {
+            Registry.Strategies.KubeDefaults.Apply(resource, obj);
         }
 
         new ObjectMeta(obj).ResourceVersion = revision.ToString(CultureInfo.InvariantCulture);

@@ -75,8 +75,8 @@ public static class BuiltinResources
             Apps("StatefulSet", "statefulsets", "V1StatefulSet", ["sts"], status: true, scale: true),
 
             // autoscaling, batch
-            Resource("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, "V2HorizontalPodAutoscaler", shortNames: ["hpa"], categories: ["all"],
-                subresources: [Status("autoscaling", "v2", "HorizontalPodAutoscaler")]),
+            WithConverter(Resource("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, "V2HorizontalPodAutoscaler", shortNames: ["hpa"], categories: ["all"],
+                subresources: [Status("autoscaling", "v2", "HorizontalPodAutoscaler")]), new OlderStorageVersions("autoscaling/v2")),
             Resource("batch", "v1", "CronJob", "cronjobs", true, "V1CronJob", shortNames: ["cj"], categories: ["all"],
                 subresources: [Status("batch", "v1", "CronJob")], strategy: new WorkloadStrategy("CronJob")),
             Resource("batch", "v1", "Job", "jobs", true, "V1Job", categories: ["all"],
@@ -87,7 +87,7 @@ public static class BuiltinResources
                 subresources: [Sub("approval", "certificates.k8s.io", "v1", "CertificateSigningRequest", ReadWrite), Status("certificates.k8s.io", "v1", "CertificateSigningRequest")],
                 strategy: new CertificateSigningRequestStrategy()),
             Resource("coordination.k8s.io", "v1", "Lease", "leases", true, "V1Lease"),
-            Resource("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, "V1EndpointSlice"),
+            WithConverter(Resource("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true, "V1EndpointSlice"), new OlderStorageVersions("discovery.k8s.io/v1")),
             WithConverter(Resource("events.k8s.io", "v1", "Event", "events", true, "Eventsv1Event", shortNames: ["ev"], strategy: new EventStrategy(regarding: true)), new EventsV1Converter(), validationGroup: ""),
 
             // networking, node, policy, scheduling, storage
@@ -99,8 +99,8 @@ public static class BuiltinResources
                 subresources: [Status("networking.k8s.io", "v1", "Ingress")]),
             Resource("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, "V1NetworkPolicy", shortNames: ["netpol"], strategy: ResourceStrategy.TrackingGeneration),
             Resource("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", false, "V1RuntimeClass"),
-            Resource("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, "V1PodDisruptionBudget", shortNames: ["pdb"],
-                subresources: [Status("policy", "v1", "PodDisruptionBudget")], strategy: ResourceStrategy.TrackingGeneration),
+            WithConverter(Resource("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true, "V1PodDisruptionBudget", shortNames: ["pdb"],
+                subresources: [Status("policy", "v1", "PodDisruptionBudget")], strategy: ResourceStrategy.TrackingGeneration), new OlderStorageVersions("policy/v1")),
             Resource("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false, "V1PriorityClass", shortNames: ["pc"]),
             Resource("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false, "V1CSIDriver"),
             Resource("storage.k8s.io", "v1", "CSINode", "csinodes", false, "V1CSINode"),
@@ -125,9 +125,9 @@ public static class BuiltinResources
             Review("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews", false, "V1SubjectAccessReview"),
 
             // apiextensions: CRDs; their custom resources are served by CustomResources.CustomResourceServer.
-            Resource("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, "V1CustomResourceDefinition",
+            WithConverter(Resource("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false, "V1CustomResourceDefinition",
                 shortNames: ["crd", "crds"], categories: ["api-extensions"], storage: "apiextensions.k8s.io/customresourcedefinitions",
-                subresources: [Status("apiextensions.k8s.io", "v1", "CustomResourceDefinition")], strategy: new Strategies.CustomResourceDefinitionStrategy()),
+                subresources: [Status("apiextensions.k8s.io", "v1", "CustomResourceDefinition")], strategy: new Strategies.CustomResourceDefinitionStrategy()), new OlderStorageVersions("apiextensions.k8s.io/v1")),
         ];
     }
 

@@ -39,10 +39,10 @@ public sealed class WorkloadStrategy : ResourceStrategy
         var spec = obj.GetOrAddObject("spec");
         if (_kind == "Job")
         {
-            GenerateJobSelector(obj, spec);
+            GenerateJobSelector(obj, spec, context.Release);
         }
 
-        ApplyDefaults(spec);
+        ApplyDefaults(spec, context.Release);
         if (_kind == "DaemonSet")
         {
             SetTemplateGeneration(obj, 1);
@@ -52,7 +52,7 @@ public sealed class WorkloadStrategy : ResourceStrategy
     public override void PrepareForUpdate(StrategyContext context, ResourceDefinition resource, JsonObject obj, JsonObject old)
     {
         base.PrepareForUpdate(context, resource, obj, old);
-        ApplyDefaults(obj.GetOrAddObject("spec"));
+        ApplyDefaults(obj.GetOrAddObject("spec"), context.Release);
         if (_kind == "DaemonSet")
         {
             // Clients cannot set it: it counts template changes, as kube-apiserver's daemonset strategy does.
@@ -65,7 +65,7 @@ public sealed class WorkloadStrategy : ResourceStrategy
     private static void SetTemplateGeneration(JsonObject obj, long generation) =>
         obj.GetOrAddObject("metadata").GetOrAddObject("annotations")[TemplateGenerationAnnotation] = generation.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private void ApplyDefaults(JsonObject spec)
+    private void ApplyDefaults(JsonObject spec, KubernetesRelease release)
     {
         switch (_kind)
         {
@@ -131,7 +131,12 @@ public sealed class WorkloadStrategy : ResourceStrategy
                 SetIfMissing(spec, "backoffLimit", 6);
                 SetIfMissing(spec, "completionMode", "NonIndexed");
                 SetIfMissing(spec, "suspend", false);
-                SetIfMissing(spec, "podReplacementPolicy", "TerminatingOrFailed");
+                if (release.Serves(29))
+                {
+                    // podReplacementPolicy came in 1.28 (beta, on by default, in 1.29).
+                    SetIfMissing(spec, "podReplacementPolicy", "TerminatingOrFailed");
+                }
+
                 SetIfMissing(spec, "manualSelector", false);
                 break;
             case "CronJob":
@@ -153,8 +158,9 @@ public sealed class WorkloadStrategy : ResourceStrategy
         }
     }
 
-    // kube-apiserver gives a Job without manualSelector a selector on its own uid and labels its pod template to match.
-    private static void GenerateJobSelector(JsonObject job, JsonObject spec)
+    // kube-apiserver gives a Job without manualSelector a selector on its own uid and labels its pod template to match
+    // (controller-uid and job-name; since 1.27 also their batch.kubernetes.io/ forms, which the selector then uses).
+    private static void GenerateJobSelector(JsonObject job, JsonObject spec, KubernetesRelease release)
     {
         if (spec["manualSelector"] is JsonValue manual && manual.GetValueKind() == System.Text.Json.JsonValueKind.True)
         {
@@ -166,11 +172,16 @@ public sealed class WorkloadStrategy : ResourceStrategy
         var name = meta.Name ?? "";
         var template = spec.GetOrAddObject("template");
         var labels = template.GetOrAddObject("metadata").GetOrAddObject("labels");
-        labels["batch.kubernetes.io/controller-uid"] = uid;
-        labels["batch.kubernetes.io/job-name"] = name;
+        var prefixed = release.Serves(27);
+        if (prefixed)
+        {
+            labels["batch.kubernetes.io/controller-uid"] = uid;
+            labels["batch.kubernetes.io/job-name"] = name;
+        }
+
         labels["controller-uid"] = uid;
         labels["job-name"] = name;
-        spec["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["batch.kubernetes.io/controller-uid"] = uid } };
+        spec["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { [prefixed ? "batch.kubernetes.io/controller-uid" : "controller-uid"] = uid } };
     }
 
     private static void SetIfMissing(JsonObject obj, string name, JsonNode value)
